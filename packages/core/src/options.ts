@@ -1,0 +1,154 @@
+import { AuditLedgeError, AuditLedgeValidationError } from './errors.js';
+import type { Transport } from './transport.js';
+import type { Logger, UndeliveredEvent, DropReason } from './types.js';
+
+/** Where an error reported to `onError` came from, and about which event. Never holds headers or keys. */
+export interface ErrorContext {
+  /** `deliver` (the background queue), `request` (query/get/export/usage), or an adapter's `mapper`. */
+  operation: 'deliver' | 'request' | 'mapper';
+  /** The event's id (its Idempotency-Key), for delivery errors. */
+  eventId?: string;
+  /** Set when the event was dropped. */
+  reason?: DropReason;
+  /** The route template and method, for adapter errors. */
+  route?: string;
+  method?: string;
+}
+
+export interface ClientOptions {
+  /** API origin (and optional path prefix). @default process.env.AUDITLEDGE_BASE_URL ?? 'https://api.auditledge.com' */
+  baseUrl?: string;
+  /** Per-request timeout in ms (connect, headers and body each). @default 10000 */
+  timeout?: number;
+  /** Queued events that start a drain at once instead of waiting for `flushInterval`. @default 20 */
+  flushAt?: number;
+  /** Longest time an event waits in the queue before a drain starts, in ms. @default 1000 */
+  flushInterval?: number;
+  /** Requests in flight at most (also the keep-alive pool size). @default 64 */
+  concurrency?: number;
+  /** Events held in memory at most; beyond it new events are dropped with reason `queue_full`. @default 10000 */
+  maxQueueSize?: number;
+  /** Bytes of serialized events held in memory at most. @default 16777216 (16 MiB) */
+  maxQueueBytes?: number;
+  /** Largest serialized event accepted by `log()`/`enqueue()`, in bytes. @default 65536 */
+  maxEventBytes?: number;
+  /** Transient failures (5xx, 408, timeouts, resets) tolerated per event before it is dropped. @default 10 */
+  maxRetries?: number;
+  /** An event still failing transiently this long after it was enqueued is dropped (`expired`), in ms. @default 3600000 */
+  maxEventAge?: number;
+  /** First backoff delay after a transient failure, in ms; doubles per failure, with full jitter. @default 250 */
+  retryBaseDelay?: number;
+  /** Longest backoff delay, in ms (a `Retry-After` is honoured up to this too). @default 30000 */
+  maxRetryDelay?: number;
+  /** Interval between probes while the API answers 401/403, in ms. @default 30000 */
+  authRetryInterval?: number;
+  /** Interval between probes while the API answers 429 (monthly quota), in ms. @default 60000 */
+  quotaRetryInterval?: number;
+  /** Called for delivery and request failures, and drops. Never throws into your code; keep it fast. */
+  onError?: (error: AuditLedgeError, context: ErrorContext) => void;
+  /** Called once per dropped event with the event itself, e.g. to persist it elsewhere. */
+  onDrop?: (event: UndeliveredEvent, reason: DropReason) => void;
+  /** Optional pino-style logger (`logger.warn(obj, msg)`). Nothing is printed without one. */
+  logger?: Logger;
+  /** Replaces the HTTP layer (tests, other runtimes). @default an undici keep-alive Pool */
+  transport?: Transport;
+  /** Extra `User-Agent` suffix, e.g. `my-app/1.2`. */
+  userAgent?: string;
+}
+
+export type ResolvedOptions = Required<Omit<ClientOptions, 'onError' | 'onDrop' | 'logger' | 'transport' | 'userAgent'>> &
+  Pick<ClientOptions, 'onError' | 'onDrop' | 'logger' | 'transport' | 'userAgent'>;
+
+export const defaults = {
+  baseUrl: 'https://api.auditledge.com',
+  timeout: 10_000,
+  flushAt: 20,
+  flushInterval: 1_000,
+  concurrency: 64,
+  maxQueueSize: 10_000,
+  maxQueueBytes: 16 * 1024 * 1024,
+  maxEventBytes: 64 * 1024,
+  maxRetries: 10,
+  maxEventAge: 60 * 60 * 1000,
+  retryBaseDelay: 250,
+  maxRetryDelay: 30_000,
+  authRetryInterval: 30_000,
+  quotaRetryInterval: 60_000,
+} as const satisfies Partial<ResolvedOptions>;
+
+type NumericOption = Exclude<keyof typeof defaults, 'baseUrl'>;
+const minimums: Record<NumericOption, number> = {
+  timeout: 1,
+  flushAt: 1,
+  flushInterval: 0,
+  concurrency: 1,
+  maxQueueSize: 1,
+  maxQueueBytes: 1024,
+  maxEventBytes: 256,
+  maxRetries: 0,
+  maxEventAge: 0,
+  retryBaseDelay: 0,
+  maxRetryDelay: 0,
+  authRetryInterval: 0,
+  quotaRetryInterval: 0,
+};
+
+/** Applies defaults and checks every option, naming the one that is wrong. */
+export function resolveOptions(options: ClientOptions = {}): ResolvedOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new AuditLedgeValidationError('options', 'must be an object');
+  }
+  const resolved = { ...defaults, ...stripUndefined(options) } as ResolvedOptions;
+  for (const key of Object.keys(minimums) as NumericOption[]) {
+    const value = resolved[key];
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < minimums[key]) {
+      throw new AuditLedgeValidationError(`options.${key}`, `must be a number >= ${minimums[key]}`);
+    }
+  }
+  for (const key of ['onError', 'onDrop'] as const) {
+    if (options[key] !== undefined && typeof options[key] !== 'function') {
+      throw new AuditLedgeValidationError(`options.${key}`, 'must be a function');
+    }
+  }
+  const envBase = process.env.AUDITLEDGE_BASE_URL;
+  resolved.baseUrl = options.baseUrl ?? (envBase ? envBase : defaults.baseUrl);
+  let url: URL;
+  try {
+    url = new URL(resolved.baseUrl);
+  } catch {
+    throw new AuditLedgeValidationError('options.baseUrl', 'must be an absolute http(s) URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new AuditLedgeValidationError('options.baseUrl', 'must be an absolute http(s) URL');
+  }
+  return resolved;
+}
+
+/** Reads the key from the argument or `AUDITLEDGE_API_KEY` and checks it can go in a header. */
+export function resolveApiKey(apiKey: string | undefined): string {
+  const key = apiKey ?? process.env.AUDITLEDGE_API_KEY;
+  if (key === undefined || key === '') {
+    throw new AuditLedgeError(
+      'AL_ERR_CONFIG',
+      'No Auditledge API key: pass one to new AuditLedge(apiKey) or set AUDITLEDGE_API_KEY',
+    );
+  }
+  if (typeof key !== 'string') {
+    throw new AuditLedgeError('AL_ERR_CONFIG', 'The Auditledge API key must be a string');
+  }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused
+  if (/[\s\u0000-\u001f\u007f]/.test(key)) {
+    // The key itself must not be echoed: it may be a real one with a stray newline.
+    throw new AuditLedgeError(
+      'AL_ERR_CONFIG',
+      'The Auditledge API key contains whitespace or control characters (check for a trailing newline)',
+    );
+  }
+  return key;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

@@ -1,0 +1,177 @@
+/** Who performed the action. */
+export interface Actor {
+  /** Stable identifier of the user, service or API client. Required. */
+  id: string;
+  name?: string | null;
+  email?: string | null;
+}
+
+/** What the action was performed on. */
+export interface Resource {
+  /** Kind of resource, singular and snake_case by convention: `invoice`, `api_key`. Required. */
+  type: string;
+  /** Identifier of the resource. Required. */
+  id: string;
+  name?: string | null;
+}
+
+/** A JSON value, as accepted in `metadata`. */
+export type JsonValue = string | number | boolean | null | Date | JsonValue[] | { [key: string]: JsonValue | undefined };
+
+/** Free-form details. By convention a change is recorded as `{ field?, old_value, new_value }`. */
+export type Metadata = { [key: string]: JsonValue | undefined };
+
+/** An event as the caller describes it: the body of `POST /v1/events`. */
+export interface AuditEventInput {
+  actor: Actor;
+  /** What happened, `resource.verb` by convention: `invoice.deleted`. Required. */
+  action: string;
+  resource: Resource;
+  /** Tenant the event belongs to; defaults (server side) to the API key's organization. */
+  organization_id?: string | null;
+  metadata?: Metadata | null;
+  /** When it happened; defaults to the moment it was enqueued (not when it was delivered). */
+  timestamp?: Date | string;
+}
+
+/** An event as the API stores and returns it (flat, snake_case). */
+export interface StoredEvent {
+  id: string;
+  timestamp: string;
+  actor_id: string;
+  actor_name: string | null;
+  actor_email: string | null;
+  action: string;
+  resource_type: string;
+  resource_id: string;
+  resource_name: string | null;
+  metadata: Record<string, unknown> | null;
+  organization_id: string | null;
+  api_key_id: string | null;
+}
+
+/** Filters of `GET /v1/events` and `GET /v1/events/export`. */
+export interface EventFilters {
+  /** Case-insensitive partial match over action, actor_name and resource_type. */
+  search?: string;
+  /** Exact actor id. */
+  actor_id?: string;
+  /** Case-insensitive partial match. */
+  actor_name?: string;
+  /** Case-insensitive partial match. */
+  action?: string;
+  /** Exact resource type. */
+  resource_type?: string;
+  organization_id?: string;
+  /** Inclusive lower bound. */
+  start_date?: Date | string;
+  /** Inclusive upper bound. */
+  end_date?: Date | string;
+}
+
+export interface QueryFilters extends EventFilters {
+  /** Page size. @default 20 (server side) */
+  limit?: number;
+  /** @default 0 */
+  offset?: number;
+}
+
+export interface QueryResult {
+  events: StoredEvent[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+export interface ExportOptions extends EventFilters {
+  /** @default 'json' */
+  format?: 'json' | 'csv';
+}
+
+export type Plan = 'free' | 'starter' | 'growth' | 'pro';
+
+export interface Usage {
+  plan: Plan | string;
+  events_this_month: number;
+  /** `null` when the plan has no limit. */
+  events_limit: number | null;
+  /** `null` when retention is custom. */
+  retention_days: number | null;
+}
+
+/** Why an accepted event was not delivered. */
+export type DropReason =
+  /** The queue was at its event or byte cap when the event arrived. */
+  | 'queue_full'
+  /** The API rejected the event (400 or another non-retryable 4xx). */
+  | 'invalid'
+  /** Transient failures exceeded `maxRetries`. */
+  | 'retries_exhausted'
+  /** Transient failures went on for longer than `maxEventAge`. */
+  | 'expired'
+  /** `shutdown()` ended before the event could be sent; it is in the report's `undelivered`. */
+  | 'shutdown';
+
+/** An accepted event that has not been delivered, as handed to `onDrop` and `shutdown()`'s report. */
+export interface UndeliveredEvent {
+  /** The id given by `enqueue()`, sent as `Idempotency-Key`. Re-send with `enqueue(event, { id })`. */
+  id: string;
+  event: AuditEventInput & { timestamp: string };
+  attempts: number;
+}
+
+export interface DeliveryStats {
+  /** Events that passed validation (including those later dropped). */
+  accepted: number;
+  delivered: number;
+  dropped: Record<DropReason, number> & { total: number };
+  /** Waiting in the queue, including those waiting for a retry. */
+  queued: number;
+  /** Bytes of serialized events waiting in the queue. */
+  queuedBytes: number;
+  inFlight: number;
+  /** Attempts that failed transiently and were scheduled again. */
+  retries: number;
+  state: PipelineState;
+}
+
+export type PipelineState =
+  /** Sending normally. */
+  | 'running'
+  /** Waiting after transient failures before the next attempt. */
+  | 'backoff'
+  /** The API answered 401/403: keeping events, probing slowly, waiting for `setApiKey()`. */
+  | 'unauthorized'
+  /** The API answered 429 (monthly quota): keeping events, probing slowly. */
+  | 'quota_exceeded'
+  /** `shutdown()` was called. */
+  | 'closed';
+
+export interface ShutdownReport {
+  /** Events delivered over the client's life. */
+  delivered: number;
+  /** Events dropped over the client's life for reasons other than shutdown (see `stats().dropped`). */
+  dropped: number;
+  /** Events that could not be sent before the deadline: `undelivered.length`. */
+  pending: number;
+  /** Those events, to persist and re-send later with `enqueue(event, { id })`. */
+  undelivered: UndeliveredEvent[];
+}
+
+export interface ShutdownOptions {
+  /** How long to keep delivering before giving up, in ms. @default 10000 */
+  timeout?: number;
+}
+
+export interface EnqueueOptions {
+  /** Reuse an id (Idempotency-Key), to re-send an event from a shutdown report without duplicating it. */
+  id?: string;
+}
+
+/** A pino/console-compatible logger. Every method is optional. */
+export interface Logger {
+  debug?(obj: object, msg?: string): void;
+  info?(obj: object, msg?: string): void;
+  warn?(obj: object, msg?: string): void;
+  error?(obj: object, msg?: string): void;
+}
