@@ -43,7 +43,13 @@ export class AuditLedgeError extends Error {
   }
 
   toJSON(): Record<string, unknown> {
-    return { name: this.name, code: this.code, status: this.status, reason: this.reason, message: this.message };
+    return {
+      name: this.name,
+      code: this.code,
+      status: this.status,
+      reason: this.reason,
+      message: this.message,
+    };
   }
 }
 

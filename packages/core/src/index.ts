@@ -1,13 +1,12 @@
 export { AuditLedge } from './client.js';
 export {
   AuditLedgeError,
+  type AuditLedgeErrorCode,
   AuditLedgeNotFoundError,
   AuditLedgeValidationError,
-  type AuditLedgeErrorCode,
 } from './errors.js';
-export { validateEvent } from './validate.js';
 export { createFetchTransport } from './fetchTransport.js';
-export { defaults, type ClientOptions, type ErrorContext } from './options.js';
+export { type ClientOptions, defaults, type ErrorContext } from './options.js';
 export type { Transport, TransportRequest, TransportResponse } from './transport.js';
 export type {
   Actor,
@@ -31,3 +30,4 @@ export type {
   UndeliveredEvent,
   Usage,
 } from './types.js';
+export { validateEvent } from './validate.js';

@@ -1,6 +1,6 @@
 import { AuditLedgeError, AuditLedgeValidationError } from './errors.js';
 import type { Transport } from './transport.js';
-import type { Logger, UndeliveredEvent, DropReason } from './types.js';
+import type { DropReason, Logger, UndeliveredEvent } from './types.js';
 
 /** Where an error reported to `onError` came from, and about which event. Never holds headers or keys. */
 export interface ErrorContext {
@@ -56,7 +56,9 @@ export interface ClientOptions {
   userAgent?: string;
 }
 
-export type ResolvedOptions = Required<Omit<ClientOptions, 'onError' | 'onDrop' | 'logger' | 'transport' | 'userAgent'>> &
+export type ResolvedOptions = Required<
+  Omit<ClientOptions, 'onError' | 'onDrop' | 'logger' | 'transport' | 'userAgent'>
+> &
   Pick<ClientOptions, 'onError' | 'onDrop' | 'logger' | 'transport' | 'userAgent'>;
 
 export const defaults = {

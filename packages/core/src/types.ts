@@ -16,7 +16,14 @@ export interface Resource {
 }
 
 /** A JSON value, as accepted in `metadata`. */
-export type JsonValue = string | number | boolean | null | Date | JsonValue[] | { [key: string]: JsonValue | undefined };
+export type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | Date
+  | JsonValue[]
+  | { [key: string]: JsonValue | undefined };
 
 /** Free-form details. By convention a change is recorded as `{ field?, old_value, new_value }`. */
 export type Metadata = { [key: string]: JsonValue | undefined };

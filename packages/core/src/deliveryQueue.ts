@@ -1,0 +1,376 @@
+import { backoffDelay } from './backoff.js';
+import { Deque } from './deque.js';
+import { AuditLedgeError } from './errors.js';
+import type { ErrorContext, ResolvedOptions } from './options.js';
+import type { Outcome } from './outcome.js';
+import type { DeliveryStats, DropReason, PipelineState, UndeliveredEvent } from './types.js';
+
+/** One accepted event. The body is serialized at enqueue, so later mutation by the app cannot change it. */
+export interface QueuedEvent {
+  readonly id: string;
+  readonly body: string;
+  readonly bytes: number;
+  readonly enqueuedAt: number;
+  readonly seq: number;
+  attempts: number;
+  settled: boolean;
+  /** Only for `log()`: the promise to settle. */
+  deferred: Deferred | undefined;
+}
+
+export interface Deferred {
+  resolve(body: string): void;
+  reject(error: AuditLedgeError): void;
+}
+
+type QueueOptions = Pick<
+  ResolvedOptions,
+  | 'flushAt'
+  | 'flushInterval'
+  | 'concurrency'
+  | 'maxQueueSize'
+  | 'maxQueueBytes'
+  | 'maxRetries'
+  | 'maxEventAge'
+  | 'retryBaseDelay'
+  | 'maxRetryDelay'
+  | 'authRetryInterval'
+  | 'quotaRetryInterval'
+>;
+
+export interface DeliveryQueueHooks {
+  /** Sends one event; never rejects. */
+  deliver(event: QueuedEvent): Promise<Outcome>;
+  /** Reports a problem to the user (onError/logger); never throws. */
+  report(error: AuditLedgeError, context: ErrorContext): void;
+  /** A dropped event, for onDrop (not called for shutdown: those are in the report). */
+  dropped(event: QueuedEvent, reason: DropReason): void;
+}
+
+interface FlushWaiter {
+  target: number;
+  remaining: number;
+  promise: Promise<void>;
+  resolve(): void;
+}
+
+const noop = () => {};
+
+/**
+ * The background pipeline: a bounded queue drained by at most `concurrency` deliveries
+ * at once, with one pipeline-wide backoff (so an outage costs one probe per interval,
+ * not one retry per event) and exact accounting:
+ * accepted = delivered + dropped + queued + inFlight, at every moment.
+ */
+export class DeliveryQueue {
+  readonly #opts: QueueOptions;
+  readonly #hooks: DeliveryQueueHooks;
+  readonly #queue = new Deque<QueuedEvent>();
+  readonly #inFlight = new Set<QueuedEvent>();
+  #queuedBytes = 0;
+  #seq = 0;
+  #accepted = 0;
+  #delivered = 0;
+  #retries = 0;
+  readonly #dropped: Record<DropReason, number> = {
+    queue_full: 0,
+    invalid: 0,
+    retries_exhausted: 0,
+    expired: 0,
+    shutdown: 0,
+  };
+  #state: PipelineState = 'running';
+  #draining = false;
+  /** Paused and the interval is over: the next event goes out alone, as a probe. */
+  #probeDue = false;
+  /** Bumped on every pause: answers to requests sent before it do not pause again. */
+  #epoch = 0;
+  #failures = 0;
+  /** The pause last reported to onError, so a long outage is reported once, not once per probe. */
+  #reportedPause: PipelineState | undefined;
+  #flushTimer: NodeJS.Timeout | undefined;
+  #resumeTimer: NodeJS.Timeout | undefined;
+  #waiters: FlushWaiter[] = [];
+  #undelivered: UndeliveredEvent[] | undefined;
+
+  constructor(options: QueueOptions, hooks: DeliveryQueueHooks) {
+    this.#opts = options;
+    this.#hooks = hooks;
+  }
+
+  get state(): PipelineState {
+    return this.#state;
+  }
+
+  /** Takes an accepted event. Full queue: dropped with `queue_full` at once. */
+  add(id: string, body: string, bytes: number, deferred: Deferred | undefined): void {
+    const event: QueuedEvent = {
+      id,
+      body,
+      bytes,
+      enqueuedAt: Date.now(),
+      seq: ++this.#seq,
+      attempts: 0,
+      settled: false,
+      deferred,
+    };
+    this.#accepted++;
+    if (
+      this.#queue.length >= this.#opts.maxQueueSize ||
+      this.#queuedBytes + bytes > this.#opts.maxQueueBytes
+    ) {
+      const error = new AuditLedgeError('AL_ERR_DROPPED', 'Event dropped: the delivery queue is full', {
+        reason: 'queue_full',
+      });
+      this.#drop(event, 'queue_full', error);
+      return;
+    }
+    this.#queue.push(event);
+    this.#queuedBytes += bytes;
+    if (this.#draining) this.#pump();
+    else if (this.#queue.length >= this.#opts.flushAt) this.#startDrain();
+    else if (this.#flushTimer === undefined) {
+      this.#flushTimer = setTimeout(() => this.#startDrain(), this.#opts.flushInterval);
+      // A queued event must not keep the process alive; shutdown() is the way to wait for it.
+      this.#flushTimer.unref();
+    }
+  }
+
+  /** Resolves once every event accepted before the call is delivered or dropped. */
+  flush(): Promise<void> {
+    const unsettled = this.#queue.length + this.#inFlight.size;
+    if (unsettled === 0) return Promise.resolve();
+    const last = this.#waiters[this.#waiters.length - 1];
+    if (last !== undefined && last.target === this.#seq) {
+      this.#startDrain();
+      return last.promise;
+    }
+    let resolve = noop;
+    const promise = new Promise<void>((r) => {
+      resolve = r;
+    });
+    this.#waiters.push({ target: this.#seq, remaining: unsettled, promise, resolve });
+    this.#startDrain();
+    return promise;
+  }
+
+  /** After a 401: the app has a new key, try again now. */
+  resumeIfUnauthorized(): void {
+    if (this.#state === 'unauthorized') this.#resume();
+  }
+
+  /** True while the pipeline cannot make progress without outside help (401/429). */
+  get paused(): boolean {
+    return this.#state === 'unauthorized' || this.#state === 'quota_exceeded';
+  }
+
+  /**
+   * Stops for good: what is still queued or in flight is dropped with reason `shutdown`
+   * and returned. An answer that arrives later for an in-flight event is ignored.
+   */
+  stop(): UndeliveredEvent[] {
+    this.#state = 'closed';
+    this.#draining = false;
+    clearTimeout(this.#flushTimer);
+    clearTimeout(this.#resumeTimer);
+    const undelivered: UndeliveredEvent[] = [];
+    this.#undelivered = undelivered;
+    for (const event of this.#inFlight) this.#drop(event, 'shutdown', shutdownError());
+    for (const event of this.#queue.drain()) {
+      this.#queuedBytes -= event.bytes;
+      this.#drop(event, 'shutdown', shutdownError());
+    }
+    this.#undelivered = undefined;
+    return undelivered;
+  }
+
+  stats(): DeliveryStats {
+    const d = this.#dropped;
+    return {
+      accepted: this.#accepted,
+      delivered: this.#delivered,
+      dropped: { ...d, total: d.queue_full + d.invalid + d.retries_exhausted + d.expired + d.shutdown },
+      queued: this.#queue.length,
+      queuedBytes: this.#queuedBytes,
+      inFlight: this.#inFlight.size,
+      retries: this.#retries,
+      state: this.#state,
+    };
+  }
+
+  #startDrain(): void {
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    if (this.#queue.length === 0) return;
+    this.#draining = true;
+    this.#pump();
+  }
+
+  #pump(): void {
+    if (this.#state === 'running') {
+      while (this.#inFlight.size < this.#opts.concurrency && this.#sendNext());
+    } else if (this.#probeDue && this.#sendNext()) {
+      this.#probeDue = false; // paused: exactly one probe per interval
+    }
+  }
+
+  #sendNext(): boolean {
+    const event = this.#queue.shift();
+    if (event === undefined) {
+      this.#draining = false;
+      return false;
+    }
+    this.#queuedBytes -= event.bytes;
+    this.#send(event);
+    return true;
+  }
+
+  #send(event: QueuedEvent): void {
+    this.#inFlight.add(event);
+    const epoch = this.#epoch;
+    this.#hooks.deliver(event).then(
+      (outcome) => this.#onOutcome(event, outcome, epoch),
+      // deliver() never rejects; if a custom hook does, treat it as transient.
+      (err: unknown) =>
+        this.#onOutcome(
+          event,
+          { type: 'retry', error: new AuditLedgeError('AL_ERR_NETWORK', String(err)), retryAfter: undefined },
+          epoch,
+        ),
+    );
+  }
+
+  #onOutcome(event: QueuedEvent, outcome: Outcome, epoch: number): void {
+    if (event.settled) return; // stop() already handed it back
+    this.#inFlight.delete(event);
+    switch (outcome.type) {
+      case 'delivered':
+        this.#delivered++;
+        this.#settle(event);
+        event.deferred?.resolve(outcome.body);
+        this.#healthy();
+        break;
+      case 'reject':
+        this.#drop(event, 'invalid', outcome.error);
+        this.#healthy();
+        break;
+      case 'pause':
+        this.#requeue(event, 'front');
+        this.#pause(
+          outcome.state,
+          outcome.retryAfter ??
+            (outcome.state === 'unauthorized' ? this.#opts.authRetryInterval : this.#opts.quotaRetryInterval),
+          epoch,
+          outcome.error,
+        );
+        break;
+      case 'retry': {
+        this.#retries++;
+        event.attempts++;
+        if (event.attempts > this.#opts.maxRetries) {
+          this.#drop(event, 'retries_exhausted', dropped('retries_exhausted', outcome.error));
+        } else if (Date.now() - event.enqueuedAt > this.#opts.maxEventAge) {
+          this.#drop(event, 'expired', dropped('expired', outcome.error));
+        } else {
+          // To the back: the next probe is another event, so one poison event cannot block the
+          // pipeline, and an outage spreads its failed probes over the queue.
+          this.#requeue(event, 'back');
+        }
+        if (epoch === this.#epoch) this.#failures++;
+        const delay =
+          outcome.retryAfter ??
+          backoffDelay(this.#failures - 1, this.#opts.retryBaseDelay, this.#opts.maxRetryDelay);
+        this.#pause('backoff', Math.min(delay, this.#opts.maxRetryDelay), epoch, outcome.error);
+        break;
+      }
+    }
+    this.#pump();
+  }
+
+  #requeue(event: QueuedEvent, end: 'front' | 'back'): void {
+    if (this.#state === 'closed') {
+      this.#drop(event, 'shutdown', shutdownError());
+      return;
+    }
+    if (end === 'front') this.#queue.unshift(event);
+    else this.#queue.push(event);
+    this.#queuedBytes += event.bytes;
+  }
+
+  #pause(state: PipelineState, delay: number, epoch: number, error: AuditLedgeError): void {
+    // Answers to requests sent before the last pause change nothing: one outage, one pause.
+    if (epoch !== this.#epoch || this.#state === 'closed') return;
+    this.#epoch++;
+    this.#state = state;
+    this.#probeDue = false;
+    clearTimeout(this.#resumeTimer);
+    this.#resumeTimer = setTimeout(() => this.#resume(), delay);
+    // Sleeping through an outage must not keep the process alive either.
+    this.#resumeTimer.unref();
+    if (this.#reportedPause !== state) {
+      this.#reportedPause = state;
+      this.#hooks.report(error, { operation: 'deliver' });
+    }
+  }
+
+  /** The pause is over: let one probe out. The state changes only when an answer proves health. */
+  #resume(): void {
+    if (this.#state === 'closed') return;
+    clearTimeout(this.#resumeTimer);
+    this.#resumeTimer = undefined;
+    this.#probeDue = true;
+    this.#startDrain();
+  }
+
+  /** The API answered sensibly (2xx or a 4xx about the event itself): it is up. */
+  #healthy(): void {
+    if (this.#state === 'closed') return;
+    if (this.#state !== 'running') {
+      this.#state = 'running';
+      this.#probeDue = false;
+      clearTimeout(this.#resumeTimer);
+      this.#resumeTimer = undefined;
+    }
+    this.#failures = 0;
+    this.#reportedPause = undefined;
+  }
+
+  #drop(event: QueuedEvent, reason: DropReason, error: AuditLedgeError): void {
+    this.#inFlight.delete(event);
+    this.#dropped[reason]++;
+    this.#settle(event);
+    event.deferred?.reject(error);
+    if (reason === 'shutdown') {
+      this.#undelivered?.push(toUndelivered(event));
+      return;
+    }
+    this.#hooks.report(error, { operation: 'deliver', eventId: event.id, reason });
+    this.#hooks.dropped(event, reason);
+  }
+
+  #settle(event: QueuedEvent): void {
+    event.settled = true;
+    if (this.#waiters.length === 0) return;
+    for (const waiter of this.#waiters) {
+      if (event.seq <= waiter.target && --waiter.remaining === 0) waiter.resolve();
+    }
+    this.#waiters = this.#waiters.filter((w) => w.remaining > 0);
+  }
+}
+
+/** Rebuilds the event from its serialized body, for onDrop and shutdown reports. */
+export function toUndelivered(event: QueuedEvent): UndeliveredEvent {
+  return { id: event.id, event: JSON.parse(event.body), attempts: event.attempts };
+}
+
+function dropped(reason: DropReason, cause: AuditLedgeError): AuditLedgeError {
+  return new AuditLedgeError('AL_ERR_DROPPED', `Event dropped (${reason}): ${cause.message}`, {
+    reason,
+    cause,
+    status: cause.status,
+  });
+}
+
+function shutdownError(): AuditLedgeError {
+  return new AuditLedgeError('AL_ERR_DROPPED', 'Event not delivered before shutdown', { reason: 'shutdown' });
+}

@@ -1,0 +1,135 @@
+import { AuditLedgeValidationError } from './errors.js';
+import type { AuditEventInput } from './types.js';
+
+/** The body of `POST /v1/events` after validation, with `timestamp` always set. */
+export interface EventPayload {
+  actor: { id: string; name?: string | null; email?: string | null };
+  action: string;
+  resource: { type: string; id: string; name?: string | null };
+  organization_id?: string | null;
+  metadata?: Record<string, unknown> | null;
+  timestamp: string;
+}
+
+const EVENT_KEYS = new Set(['actor', 'action', 'resource', 'organization_id', 'metadata', 'timestamp']);
+const ACTOR_KEYS = new Set(['id', 'name', 'email']);
+const RESOURCE_KEYS = new Set(['type', 'id', 'name']);
+// ISO 8601 date-time with an explicit zone, or a plain date (taken as UTC midnight).
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/i;
+const MAX_DEPTH = 32;
+
+const fail = (field: string, message: string): never => {
+  throw new AuditLedgeValidationError(field, message);
+};
+
+function requiredString(value: unknown, field: string): string {
+  if (typeof value !== 'string') fail(field, value === undefined ? 'is required' : 'must be a string');
+  if ((value as string).trim() === '') fail(field, 'must not be empty');
+  return value as string;
+}
+
+function optionalString(value: unknown, field: string): void {
+  if (value !== undefined && value !== null && typeof value !== 'string')
+    fail(field, 'must be a string or null');
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function checkKeys(value: object, allowed: Set<string>, prefix: string): void {
+  for (const key in value) {
+    if (!allowed.has(key))
+      fail(prefix + key, `is not a known field (expected one of ${[...allowed].join(', ')})`);
+  }
+}
+
+/** Walks metadata once: JSON values only, no cycles, bounded depth. */
+function checkJson(value: unknown, path: string, depth: number, seen: unknown[]): void {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return;
+    case 'number':
+      if (!Number.isFinite(value))
+        fail(path, 'must be a finite number (NaN and Infinity do not survive JSON)');
+      return;
+    case 'undefined':
+      return; // dropped by JSON, like JSON.stringify does for object members
+    case 'object': {
+      if (value === null || value instanceof Date) {
+        if (value instanceof Date && Number.isNaN(value.getTime())) fail(path, 'is an invalid Date');
+        return;
+      }
+      if (depth >= MAX_DEPTH) fail(path, `nests deeper than ${MAX_DEPTH} levels`);
+      if (seen.includes(value)) fail(path, 'contains a circular reference');
+      seen.push(value);
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) checkJson(value[i], `${path}[${i}]`, depth + 1, seen);
+      } else if (isPlainObject(value)) {
+        for (const key of Object.keys(value)) checkJson(value[key], `${path}.${key}`, depth + 1, seen);
+      } else {
+        fail(
+          path,
+          `must be a plain object, array or JSON value (got ${value.constructor?.name ?? 'object'})`,
+        );
+      }
+      seen.pop();
+      return;
+    }
+    default:
+      fail(path, `cannot be serialized to JSON (got ${typeof value})`);
+  }
+}
+
+function normalizeTimestamp(value: unknown): string {
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) fail('timestamp', 'is an invalid Date');
+    return value.toISOString();
+  }
+  if (typeof value !== 'string') return fail('timestamp', 'must be a Date or an ISO 8601 string');
+  const ms = Date.parse(value);
+  if (!ISO_8601.test(value) || Number.isNaN(ms)) fail('timestamp', 'must be a valid ISO 8601 date-time');
+  return new Date(ms).toISOString();
+}
+
+/**
+ * Checks an event before anything is sent and returns the payload to send.
+ * Throws `AuditLedgeValidationError` naming the first offending field.
+ *
+ * @example
+ * validateEvent({ actor: { id: 'u1' }, action: 'invoice.deleted', resource: { type: 'invoice', id: 'inv_1' } });
+ */
+export function validateEvent(input: AuditEventInput, now: Date = new Date()): EventPayload {
+  if (!isPlainObject(input)) fail('event', 'must be an object');
+  checkKeys(input, EVENT_KEYS, '');
+  const { actor, resource, metadata } = input;
+  if (!isPlainObject(actor)) fail('actor', actor === undefined ? 'is required' : 'must be an object');
+  checkKeys(actor, ACTOR_KEYS, 'actor.');
+  requiredString(actor.id, 'actor.id');
+  optionalString(actor.name, 'actor.name');
+  optionalString(actor.email, 'actor.email');
+  requiredString(input.action, 'action');
+  if (!isPlainObject(resource))
+    fail('resource', resource === undefined ? 'is required' : 'must be an object');
+  checkKeys(resource, RESOURCE_KEYS, 'resource.');
+  requiredString(resource.type, 'resource.type');
+  requiredString(resource.id, 'resource.id');
+  optionalString(resource.name, 'resource.name');
+  optionalString(input.organization_id, 'organization_id');
+  if (metadata !== undefined && metadata !== null) {
+    if (!isPlainObject(metadata)) fail('metadata', 'must be a plain object');
+    checkJson(metadata, 'metadata', 0, []);
+  }
+  const payload: EventPayload = {
+    actor,
+    action: input.action,
+    resource,
+    timestamp: input.timestamp === undefined ? now.toISOString() : normalizeTimestamp(input.timestamp),
+  };
+  if (input.organization_id != null) payload.organization_id = input.organization_id;
+  if (metadata != null) payload.metadata = metadata as Record<string, unknown>;
+  return payload;
+}
