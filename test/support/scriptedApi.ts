@@ -115,6 +115,7 @@ export async function startScriptedApi(initial?: Script): Promise<ScriptedApi> {
       n: ++count,
     };
     received.push(entry);
+    checkWaiters();
     const reply = (await script?.(entry)) ?? defaultReply(entry);
     if (reply === 'stall') return;
     if (reply === 'reset') {
