@@ -62,7 +62,14 @@ export async function startScriptedApi(initial?: Script): Promise<ScriptedApi> {
     const key = String(req.headers['idempotency-key'] ?? randomUUID());
     let event = byKey.get(key);
     if (event === undefined) {
-      const b = req.body as Record<string, any>;
+      const b = req.body as {
+        actor?: { id?: string; name?: string; email?: string };
+        resource?: { type?: string; id?: string; name?: string };
+        action?: string;
+        timestamp?: string;
+        metadata?: unknown;
+        organization_id?: string;
+      };
       event = {
         id: randomUUID(),
         timestamp: b.timestamp ?? new Date().toISOString(),
@@ -78,7 +85,7 @@ export async function startScriptedApi(initial?: Script): Promise<ScriptedApi> {
         api_key_id: 'key_1',
       };
       byKey.set(key, event);
-      stored.push(b);
+      stored.push(b as Record<string, unknown>);
     }
     return { status: 201, body: { success: true, event } };
   };
