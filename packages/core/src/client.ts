@@ -214,16 +214,19 @@ export class AuditLedge {
   }
 
   #headers(idempotencyKey?: string): Record<string, string> {
-    const headers: Record<string, string> = {
+    if (idempotencyKey === undefined) {
+      return {
+        authorization: this.#authorization,
+        'user-agent': this.#userAgent,
+        accept: 'application/json',
+      };
+    }
+    return {
       authorization: this.#authorization,
       'user-agent': this.#userAgent,
-      accept: 'application/json',
+      'content-type': 'application/json',
+      'idempotency-key': idempotencyKey,
     };
-    if (idempotencyKey !== undefined) {
-      headers['content-type'] = 'application/json';
-      headers['idempotency-key'] = idempotencyKey;
-    }
-    return headers;
   }
 
   #deliver(event: QueuedEvent): Promise<Outcome> {
