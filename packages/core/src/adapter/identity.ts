@@ -1,0 +1,69 @@
+import type { Actor } from '../types.js';
+
+/** The actor of a request with no authenticated user. */
+export const ANONYMOUS_ACTOR: Readonly<Actor> = Object.freeze({ id: 'anonymous' });
+
+/**
+ * An id as the API wants it: strings as they are, numbers and bigints stringified, an object
+ * with its own `toString` (a Mongo `ObjectId`) through it. Anything else is `undefined`.
+ *
+ * @example
+ * toId(42); // '42'
+ */
+export function toId(value: unknown): string | undefined {
+  if (typeof value === 'string') return value === '' ? undefined : value;
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : undefined;
+  if (typeof value === 'bigint') return String(value);
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    value.toString !== Object.prototype.toString
+  ) {
+    const text = String(value);
+    return text === '' ? undefined : text;
+  }
+  return undefined;
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/**
+ * Reads an actor from a user object as auth libraries shape it: the id from `id`, `_id`,
+ * `sub` or `userId`; the name from `name`, `username` or `displayName`; `email`. Only those
+ * three fields are kept, so a password hash on the user never reaches the audit trail.
+ * A plain string or number is the id. Returns `undefined` when no id can be found.
+ *
+ * @example
+ * toActor({ sub: 'u_1', email: 'a@b.co', passwordHash: '...' }); // { id: 'u_1', email: 'a@b.co' }
+ */
+export function toActor(user: unknown): Actor | undefined {
+  if (user === null || user === undefined) return undefined;
+  if (typeof user !== 'object') {
+    const id = toId(user);
+    return id === undefined ? undefined : { id };
+  }
+  const u = user as Record<string, unknown>;
+  const id = toId(u.id) ?? toId(u._id) ?? toId(u.sub) ?? toId(u.userId);
+  if (id === undefined) return undefined;
+  const actor: Actor = { id };
+  const name = text(u.name) ?? text(u.username) ?? text(u.displayName);
+  if (name !== undefined) actor.name = name;
+  const email = text(u.email);
+  if (email !== undefined) actor.email = email;
+  return actor;
+}
+
+/**
+ * The tenant of a user object: `organization_id`, `organizationId` or `orgId`, stringified.
+ *
+ * @example
+ * organizationOf({ id: 'u_1', orgId: 7 }); // '7'
+ */
+export function organizationOf(user: unknown): string | undefined {
+  if (user === null || typeof user !== 'object') return undefined;
+  const u = user as Record<string, unknown>;
+  return toId(u.organization_id) ?? toId(u.organizationId) ?? toId(u.orgId);
+}

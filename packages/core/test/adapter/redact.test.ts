@@ -1,0 +1,90 @@
+import { expect, test } from 'vitest';
+import { createRedactor, defaultRedactKeys, mergeMetadata, REDACTED } from '../../src/adapter/index.js';
+
+test('default keys are redacted case-insensitively at any depth, in arrays too', () => {
+  const redact = createRedactor(undefined);
+  const input = {
+    Password: 'p',
+    nested: { deeper: { ACCESS_TOKEN: 'a', keep: 1 }, list: [{ 'Set-Cookie': 'c' }, { cookie: 'd' }] },
+    authorization: { anything: 'even objects' },
+    note: 'password is a word, not a key',
+  };
+  expect(redact(input)).toEqual({
+    Password: REDACTED,
+    nested: {
+      deeper: { ACCESS_TOKEN: REDACTED, keep: 1 },
+      list: [{ 'Set-Cookie': REDACTED }, { cookie: REDACTED }],
+    },
+    authorization: REDACTED,
+    note: 'password is a word, not a key',
+  });
+  // The caller's objects are not modified.
+  expect(input.Password).toBe('p');
+  expect(input.nested.deeper.ACCESS_TOKEN).toBe('a');
+});
+
+test('every documented default key is redacted', () => {
+  const redact = createRedactor(undefined);
+  for (const key of [
+    'password',
+    'passwd',
+    'secret',
+    'token',
+    'access_token',
+    'refresh_token',
+    'authorization',
+    'cookie',
+    'set-cookie',
+    'api_key',
+    'apikey',
+    'x-api-key',
+    'private_key',
+    'client_secret',
+    'session',
+  ]) {
+    expect(defaultRedactKeys).toContain(key);
+    expect(redact({ [key.toUpperCase()]: 'v' })).toEqual({ [key.toUpperCase()]: REDACTED });
+  }
+});
+
+test('extra keys add to the defaults; false turns redaction off', () => {
+  expect(createRedactor(['SSN'])({ ssn: '1', password: 'p', name: 'n' })).toEqual({
+    ssn: REDACTED,
+    password: REDACTED,
+    name: 'n',
+  });
+  expect(createRedactor(false)({ password: 'p' })).toEqual({ password: 'p' });
+});
+
+test('cycles and depth are bounded', () => {
+  const a: Record<string, unknown> = { name: 'a' };
+  a.self = a;
+  const shared = { x: 1 };
+  expect(createRedactor(undefined)({ a, left: shared, right: shared })).toEqual({
+    a: { name: 'a', self: '[Circular]' },
+    left: { x: 1 },
+    right: { x: 1 },
+  });
+  let deep: Record<string, unknown> = { end: true };
+  for (let i = 0; i < 40; i++) deep = { d: deep };
+  expect(JSON.stringify(createRedactor(undefined)(deep))).toContain('[Truncated]');
+});
+
+test('a __proto__ key cannot pollute a prototype, in merges or in redaction', () => {
+  const hostile = JSON.parse(
+    '{"__proto__": {"polluted": true}, "ok": 1, "nested": {"__proto__": {"polluted": true}}}',
+  );
+  const merged = mergeMetadata({}, hostile);
+  expect(Object.getPrototypeOf(merged)).toBe(Object.prototype);
+  expect(merged).toEqual({ ok: 1, nested: hostile.nested });
+  const redacted = createRedactor(undefined)(merged) as { nested: object };
+  expect(Object.getPrototypeOf(redacted.nested)).toBe(Object.prototype);
+  expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  expect(Object.keys(redacted.nested)).toEqual([]);
+});
+
+test('mergeMetadata skips undefined values and non-objects', () => {
+  expect(mergeMetadata({ a: 1 }, { a: undefined, b: 2 })).toEqual({ a: 1, b: 2 });
+  expect(mergeMetadata({ a: 1 }, null)).toEqual({ a: 1 });
+  expect(mergeMetadata({ a: 1 }, ['x'])).toEqual({ a: 1 });
+});
