@@ -1,0 +1,44 @@
+/**
+ * What an adapter tells the recorder about a finished request, in framework-neutral terms.
+ * Built once per request in the finish callback.
+ */
+export interface FinishedRequest<Req> {
+  /** The framework's request object, handed to mappers: `req`, `ctx` or `request`. */
+  req: Req;
+  /** Upper-case HTTP method. */
+  method: string;
+  /** Full route template with mount prefixes; `undefined` when no route matched (404). */
+  route: string | undefined;
+  /** Path without the query string. */
+  path: string;
+  /** Route params of every mount level. */
+  params: Record<string, string> | undefined;
+  status: number;
+  durationMs: number;
+  /** The authenticated user as the framework's auth puts it (`req.user`, `ctx.state.user`...). */
+  user: unknown;
+  ip: string | undefined;
+  userAgent: string | undefined;
+  requestId: string | undefined;
+}
+
+/**
+ * The path of a URL without its query string.
+ *
+ * @example
+ * stripQuery('/invoices?limit=5'); // '/invoices'
+ */
+export function stripQuery(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+/**
+ * A header value as one string: the first of a repeated header, `undefined` when absent.
+ *
+ * @example
+ * headerValue(req.headers['x-request-id']);
+ */
+export function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

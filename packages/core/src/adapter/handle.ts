@@ -1,0 +1,64 @@
+import { mergeMetadata } from './redact.js';
+import type { RouteSpec } from './spec.js';
+import type { AuditHandle, AuditOverrides, ExtraAuditEvent } from './types.js';
+
+/**
+ * The request-scoped state behind `req.audit`: what the handler set, skipped or logged, the
+ * per-route spec, and what the adapter captured on the way. One allocation per request;
+ * adapters subclass it to keep their framework objects and override `arm()`.
+ */
+export class RequestAudit implements AuditHandle {
+  /** `performance.now()` when the middleware saw the request. */
+  readonly start: number;
+  /** The route's `audit()` / `config.audit` declaration, if any. */
+  spec: RouteSpec<never> | undefined = undefined;
+  /** What `set()` merged so far. */
+  overrides: AuditOverrides | undefined = undefined;
+  skipped = false;
+  /** Events passed to `log()`. */
+  events: ExtraAuditEvent[] | undefined = undefined;
+  /** A JSON response body (object or string), kept when the resource id may come from it. */
+  body: unknown = undefined;
+  /** Set once the adapter listens for the end of the response. */
+  armed = false;
+
+  constructor(start: number = performance.now()) {
+    this.start = start;
+  }
+
+  set(overrides: AuditOverrides): this {
+    if (overrides === null || typeof overrides !== 'object') return this;
+    const current = this.overrides;
+    if (current === undefined) {
+      this.overrides = {
+        ...overrides,
+        resource: overrides.resource && { ...overrides.resource },
+        metadata: overrides.metadata && mergeMetadata({}, overrides.metadata),
+      };
+      return this;
+    }
+    for (const key of ['action', 'actor', 'organization_id', 'organization'] as const) {
+      if (overrides[key] !== undefined) (current as Record<string, unknown>)[key] = overrides[key];
+    }
+    if (overrides.resource) current.resource = { ...current.resource, ...overrides.resource };
+    if (overrides.metadata) current.metadata = mergeMetadata(current.metadata ?? {}, overrides.metadata);
+    return this;
+  }
+
+  skip(): void {
+    this.skipped = true;
+  }
+
+  log(event: ExtraAuditEvent): void {
+    if (event === null || typeof event !== 'object') return;
+    // A copy, so the handler may reuse its object; built into the event after the response.
+    if (this.events === undefined) this.events = [];
+    this.events.push({ ...event });
+    this.arm();
+  }
+
+  /** Makes sure the adapter will call the recorder when the response finishes. */
+  arm(): void {
+    this.armed = true;
+  }
+}

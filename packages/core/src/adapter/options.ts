@@ -1,0 +1,129 @@
+import { AuditLedge } from '../client.js';
+import { AuditLedgeError, AuditLedgeValidationError } from '../errors.js';
+import type { ClientOptions, ErrorContext } from '../options.js';
+import { createRedactor, type Redactor } from './redact.js';
+import { type NormalizedSpec, normalizeSpec } from './spec.js';
+import type { AuditOptions, StatusFilter } from './types.js';
+
+/** The methods audited when `methods` is not given. */
+export const DEFAULT_METHODS: readonly string[] = Object.freeze(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Options after validation and defaults, shared by every request of one middleware or plugin. */
+export interface NormalizedOptions<Req> {
+  readonly client: AuditLedge;
+  /** Whether the adapter created the client (and so may shut it down). */
+  readonly ownsClient: boolean;
+  /** Upper-case methods audited by default; `undefined` means all. */
+  readonly methods: ReadonlySet<string> | undefined;
+  readonly isAuditedStatus: (status: number) => boolean;
+  readonly redact: Redactor;
+  readonly onError: ((error: AuditLedgeError, context: ErrorContext) => void) | undefined;
+  readonly spec: NormalizedSpec<Req>;
+}
+
+// Everything else in the options object is a client option.
+const adapterKeys = new Set([
+  'client',
+  'apiKey',
+  'methods',
+  'statuses',
+  'redact',
+  'action',
+  'actor',
+  'resource',
+  'organization',
+  'metadata',
+  'skip',
+]);
+
+/**
+ * Validates adapter options and creates the client when none is given. Throws at setup time:
+ * `AL_ERR_CONFIG` when there is no client, no `apiKey` and no `AUDITLEDGE_API_KEY`, and
+ * `AL_ERR_VALIDATION` naming a wrong option.
+ *
+ * @example
+ * const options = normalizeOptions({ client, methods: ['POST', 'DELETE'] });
+ */
+export function normalizeOptions<Req>(options: AuditOptions<Req> | undefined): NormalizedOptions<Req> {
+  const o = options ?? {};
+  if (typeof o !== 'object' || o === null)
+    throw new AuditLedgeValidationError('options', 'must be an object');
+  if (o.onError !== undefined && typeof o.onError !== 'function') {
+    throw new AuditLedgeValidationError('options.onError', 'must be a function');
+  }
+  const onError = o.onError;
+  const methods = normalizeMethods(o.methods);
+  const isAuditedStatus = normalizeStatuses(o.statuses);
+  const redact = normalizeRedact(o.redact);
+  const spec = normalizeSpec(o, 'options');
+  // Last, so a bad option does not leave a client behind.
+  const { client, ownsClient } = resolveClient(o, onError);
+  return { client, ownsClient, methods, isAuditedStatus, redact, onError, spec };
+}
+
+function resolveClient<Req>(
+  o: AuditOptions<Req>,
+  onError: NormalizedOptions<Req>['onError'],
+): { client: AuditLedge; ownsClient: boolean } {
+  if (o.client !== undefined) {
+    const c = o.client as Partial<AuditLedge> | null;
+    if (c === null || typeof c !== 'object' || typeof c.enqueue !== 'function') {
+      throw new AuditLedgeValidationError('options.client', 'must be an AuditLedge client');
+    }
+    if (o.apiKey !== undefined) {
+      throw new AuditLedgeError(
+        'AL_ERR_CONFIG',
+        'Pass either `client` or `apiKey` to the audit middleware, not both',
+      );
+    }
+    return { client: o.client, ownsClient: false };
+  }
+  const clientOptions: ClientOptions = {};
+  for (const key of Object.keys(o)) {
+    if (!adapterKeys.has(key))
+      (clientOptions as Record<string, unknown>)[key] = (o as Record<string, unknown>)[key];
+  }
+  // The adapter's onError also receives the delivery failures of the client it creates.
+  if (onError !== undefined) clientOptions.onError = onError;
+  return { client: new AuditLedge(o.apiKey, clientOptions), ownsClient: true };
+}
+
+function normalizeMethods(methods: readonly string[] | undefined): ReadonlySet<string> | undefined {
+  if (methods === undefined) return new Set(DEFAULT_METHODS);
+  if (!Array.isArray(methods) || methods.some((m) => typeof m !== 'string')) {
+    throw new AuditLedgeValidationError('options.methods', 'must be an array of HTTP methods');
+  }
+  const set = new Set(methods.map((m) => m.toUpperCase()));
+  return set.has('*') ? undefined : set;
+}
+
+function normalizeStatuses(statuses: StatusFilter | undefined): (status: number) => boolean {
+  if (statuses === undefined) return isSuccess;
+  if (typeof statuses === 'function') return statuses;
+  if (!Array.isArray(statuses)) {
+    throw new AuditLedgeValidationError('options.statuses', 'must be an array of statuses or a predicate');
+  }
+  const exact = new Set<number>();
+  const predicates: ((status: number) => boolean)[] = [];
+  for (const item of statuses) {
+    if (typeof item === 'number') exact.add(item);
+    else if (typeof item === 'function') predicates.push(item);
+    else throw new AuditLedgeValidationError('options.statuses', 'must hold numbers and/or predicates');
+  }
+  return function isAuditedStatus(status) {
+    if (exact.has(status)) return true;
+    for (const predicate of predicates) if (predicate(status)) return true;
+    return false;
+  };
+}
+
+function normalizeRedact(redact: readonly string[] | false | undefined): Redactor {
+  if (redact !== undefined && redact !== false && !Array.isArray(redact)) {
+    throw new AuditLedgeValidationError('options.redact', 'must be an array of keys or false');
+  }
+  return createRedactor(redact);
+}
+
+function isSuccess(status: number): boolean {
+  return status < 400;
+}

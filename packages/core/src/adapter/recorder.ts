@@ -1,0 +1,103 @@
+import type { AuditLedge } from '../client.js';
+import { AuditLedgeError, AuditLedgeValidationError } from '../errors.js';
+import type { AuditEventInput } from '../types.js';
+import { EventResolver } from './eventResolver.js';
+import type { FinishedRequest } from './facts.js';
+import type { RequestAudit } from './handle.js';
+import { type NormalizedOptions, normalizeOptions } from './options.js';
+import type { RouteSpec } from './spec.js';
+import type { AuditOptions } from './types.js';
+
+/**
+ * The part of an adapter that is the same in every framework: it owns the normalized options
+ * and the client, and turns a finished request into `client.enqueue()` calls. `finish()` never
+ * throws and never awaits: failures go to `onError`.
+ *
+ * @example
+ * const recorder = new AuditRecorder<Request>({ client });
+ * // in the framework's finish hook:
+ * recorder.finish(state, { req, method, route, path, params, status, durationMs, user, ip, userAgent, requestId });
+ */
+export class AuditRecorder<Req> {
+  readonly options: NormalizedOptions<Req>;
+
+  /** Throws at setup time on bad options or when no API key can be found. */
+  constructor(options?: AuditOptions<Req>) {
+    this.options = normalizeOptions(options);
+  }
+
+  get client(): AuditLedge {
+    return this.options.client;
+  }
+
+  /** Whether the adapter created the client, and so should shut it down. */
+  get ownsClient(): boolean {
+    return this.options.ownsClient;
+  }
+
+  /**
+   * Whether requests with this method are audited by default, so the adapter should listen for
+   * the end of the response (it also does when `audit()` or `req.audit.log()` asks for it).
+   */
+  auditsMethod(method: string): boolean {
+    return this.options.methods === undefined || this.options.methods.has(method);
+  }
+
+  /** Builds and enqueues the request's events. Call once, after the response has finished. */
+  finish(state: RequestAudit, facts: FinishedRequest<Req>): void {
+    try {
+      const spec = state.spec as RouteSpec<Req> | undefined;
+      const wanted =
+        !state.skipped &&
+        spec !== false &&
+        facts.route !== undefined &&
+        (spec !== undefined || this.auditsMethod(facts.method)) &&
+        this.options.isAuditedStatus(facts.status);
+      if (!wanted && state.events === undefined) return;
+      const resolver = new EventResolver(this.options, state, facts, spec || undefined);
+      if (wanted) {
+        try {
+          if (!resolver.skipped()) this.enqueue(resolver.requestEvent());
+        } catch (error) {
+          this.report(error, facts);
+        }
+      }
+      for (const event of state.events ?? []) {
+        try {
+          this.enqueue(resolver.extraEvent(event));
+        } catch (error) {
+          this.report(error, facts);
+        }
+      }
+    } catch (error) {
+      this.report(error, facts);
+    }
+  }
+
+  private enqueue(event: AuditEventInput): void {
+    this.options.client.enqueue(event);
+  }
+
+  /** Hands a failure to `onError` as `AL_ERR_MAPPER` with the route and method; swallows the rest. */
+  private report(error: unknown, facts: FinishedRequest<Req>): void {
+    const onError = this.options.onError;
+    if (onError === undefined) return;
+    const err =
+      error instanceof AuditLedgeError && !(error instanceof AuditLedgeValidationError)
+        ? error
+        : new AuditLedgeError(
+            'AL_ERR_MAPPER',
+            `Audit event for ${facts.method} ${facts.route ?? '(no route)'} not recorded: ${messageOf(error)}`,
+            { cause: error },
+          );
+    try {
+      onError(err, { operation: 'mapper', route: facts.route, method: facts.method });
+    } catch {
+      // onError is the last stop: an error thrown there has nowhere to go but the request.
+    }
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

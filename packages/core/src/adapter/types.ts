@@ -1,0 +1,133 @@
+import type { AuditLedge } from '../client.js';
+import type { AuditLedgeError } from '../errors.js';
+import type { ClientOptions, ErrorContext } from '../options.js';
+import type { Actor } from '../types.js';
+
+/** What a mapper knows about the request, besides the framework's own request object. */
+export interface AuditInfo {
+  /** Upper-case HTTP method: `DELETE`. */
+  method: string;
+  /** Full route template, mount prefixes included: `/orgs/:orgId/invoices/:id`. */
+  route: string;
+  /** Request path without the query string: `/orgs/42/invoices/7`. */
+  path: string;
+  /** Route params of every mount level, captured while the route ran (so intact on error paths). */
+  params: Readonly<Record<string, string>>;
+  /** Final response status. */
+  status: number;
+  /** Time from the start of the audit middleware to the end of the response, in ms. */
+  durationMs: number;
+}
+
+/** A function of the framework's request and `AuditInfo`. */
+export type AuditMapper<Req, T> = (req: Req, info: AuditInfo) => T;
+
+/**
+ * An actor, a user object to read one from (id from `id`/`_id`/`sub`/`userId`, name from
+ * `name`/`username`/`displayName`, `email`; nothing else is kept), or just the id.
+ */
+export type ActorInput = Actor | string | number | object;
+
+/** A resource or part of one; missing fields come from the route-template defaults. */
+export interface ResourceInput {
+  type?: string;
+  /** Numbers are stringified. */
+  id?: string | number;
+  name?: string | null;
+}
+
+/** Which statuses are audited: a predicate, or a list of statuses and/or predicates. */
+export type StatusFilter =
+  | ((status: number) => boolean)
+  | ReadonlyArray<number | ((status: number) => boolean)>;
+
+/**
+ * Per-route audit declaration. Every key overrides the global option of the same name for
+ * that route; each may be a static value or a mapper `(req, info) => value`.
+ */
+export interface RouteAuditSpec<Req = unknown> {
+  /** The action, `resource.verb` by convention. @default derived from the method and route template */
+  action?: string | AuditMapper<Req, string | undefined>;
+  /** Who did it. Returning `undefined` falls back to the default. @default the authenticated user, else `{ id: 'anonymous' }` */
+  actor?: ActorInput | AuditMapper<Req, ActorInput | null | undefined>;
+  /** The resource, or part of it, or a string for its type. @default derived from the route template and params */
+  resource?: ResourceInput | string | AuditMapper<Req, ResourceInput | string | undefined>;
+  /** The tenant; `null` leaves it unset (the API key's organization). @default the user's org, else an `:orgId` param */
+  organization?: string | number | null | AuditMapper<Req, string | number | null | undefined>;
+  /** Merged over the default metadata (`ip`, `user_agent`, `request_id`, `method`, `route`, `path`, `status`, `duration_ms`). */
+  metadata?: Record<string, unknown> | AuditMapper<Req, Record<string, unknown> | undefined>;
+  /** `true` (or a predicate returning `true`) records nothing for the request. @default false */
+  skip?: boolean | AuditMapper<Req, boolean>;
+}
+
+/**
+ * Options of `auditMiddleware()` and the Fastify plugin, identical in all three adapters.
+ * Client options (`baseUrl`, `flushAt`, ...) are passed to the client the adapter creates.
+ */
+export interface AuditOptions<Req = unknown> extends RouteAuditSpec<Req>, Omit<ClientOptions, 'onError'> {
+  /** A client to share with the rest of the app. @default new AuditLedge(apiKey, clientOptions) */
+  client?: AuditLedge;
+  /** Key for the client the adapter creates. @default process.env.AUDITLEDGE_API_KEY */
+  apiKey?: string;
+  /** Methods audited by default (a per-route spec audits its route whatever the method). @default ['POST', 'PUT', 'PATCH', 'DELETE'] */
+  methods?: readonly string[];
+  /** Statuses audited. @default (status) => status < 400 */
+  statuses?: StatusFilter;
+  /** Extra metadata keys to redact, or `false` for none. @default defaultRedactKeys */
+  redact?: readonly string[] | false;
+  /**
+   * Mapper failures and invalid events (`AL_ERR_MAPPER`, with the route and method; never the
+   * request body or headers), and, for a client the adapter creates, delivery failures.
+   * Never thrown into the request. @default ignore
+   */
+  onError?: (error: AuditLedgeError, context: ErrorContext) => void;
+}
+
+/** What `req.audit.set()` overrides for the request's event. Later calls merge over earlier ones. */
+export interface AuditOverrides {
+  action?: string;
+  actor?: ActorInput;
+  /** Merged over the derived resource: `{ id }` alone keeps the derived type. */
+  resource?: ResourceInput;
+  /** `null` leaves it unset. */
+  organization_id?: string | number | null;
+  /** Same as `organization_id`, named like the option. */
+  organization?: string | number | null;
+  /** Merged over the default and mapped metadata. */
+  metadata?: Record<string, unknown>;
+}
+
+/** An extra event for `req.audit.log()`; a missing actor or organization comes from the request. */
+export interface ExtraAuditEvent {
+  action: string;
+  resource: { type: string; id: string | number; name?: string | null };
+  actor?: ActorInput;
+  organization_id?: string | number | null;
+  metadata?: Record<string, unknown>;
+  timestamp?: Date | string;
+}
+
+/** The request-scoped handle: `req.audit`, `ctx.state.audit`, `request.audit`. */
+export interface AuditHandle {
+  /**
+   * Overrides parts of this request's event.
+   *
+   * @example
+   * req.audit.set({ resource: { id: invoice.id, name: invoice.number }, metadata: { old_value, new_value } });
+   */
+  set(overrides: AuditOverrides): this;
+  /**
+   * Records no event for this request (events passed to `log()` are still sent).
+   *
+   * @example
+   * if (dryRun) req.audit.skip();
+   */
+  skip(): void;
+  /**
+   * Records another event once the response has finished, whatever the method or status.
+   *
+   * @example
+   * req.audit.log({ action: 'invoice.emailed', resource: { type: 'invoice', id } });
+   */
+  log(event: ExtraAuditEvent): void;
+}

@@ -1,0 +1,94 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { normalizeOptions, routeSpec } from '../../src/adapter/index.js';
+import { AuditLedge, AuditLedgeError, AuditLedgeValidationError } from '../../src/index.js';
+
+const saved = process.env.AUDITLEDGE_API_KEY;
+afterEach(() => {
+  if (saved === undefined) delete process.env.AUDITLEDGE_API_KEY;
+  else process.env.AUDITLEDGE_API_KEY = saved;
+});
+
+describe('normalizeOptions', () => {
+  test('with no options and no AUDITLEDGE_API_KEY it throws the core AL_ERR_CONFIG error', () => {
+    delete process.env.AUDITLEDGE_API_KEY;
+    expect(() => normalizeOptions(undefined)).toThrow(expect.objectContaining({ code: 'AL_ERR_CONFIG' }));
+  });
+
+  test('with no options it creates (and owns) a client from AUDITLEDGE_API_KEY, passing client options through', async () => {
+    process.env.AUDITLEDGE_API_KEY = 'al_from_env';
+    const options = normalizeOptions({ baseUrl: 'http://127.0.0.1:9', flushAt: 3 });
+    expect(options.client).toBeInstanceOf(AuditLedge);
+    expect(options.client.baseUrl).toBe('http://127.0.0.1:9');
+    expect(options.ownsClient).toBe(true);
+    expect(options.methods).toEqual(new Set(['POST', 'PUT', 'PATCH', 'DELETE']));
+    expect(options.isAuditedStatus(399)).toBe(true);
+    expect(options.isAuditedStatus(400)).toBe(false);
+    await options.client.shutdown({ timeout: 10 });
+  });
+
+  test('a given client is used as is and not owned', async () => {
+    const client = new AuditLedge('al_x', { baseUrl: 'http://127.0.0.1:9' });
+    const options = normalizeOptions({ client });
+    expect(options.client).toBe(client);
+    expect(options.ownsClient).toBe(false);
+    expect(() => normalizeOptions({ client, apiKey: 'al_y' })).toThrow(AuditLedgeError);
+    await client.shutdown({ timeout: 10 });
+  });
+
+  test('statuses take numbers and/or predicates; methods are case-insensitive', async () => {
+    const client = new AuditLedge('al_x', { baseUrl: 'http://127.0.0.1:9' });
+    const options = normalizeOptions({
+      client,
+      statuses: [201, (s) => s >= 500],
+      methods: ['delete', 'get'],
+    });
+    expect([200, 201, 409, 500].map(options.isAuditedStatus)).toEqual([false, true, false, true]);
+    expect(options.methods).toEqual(new Set(['DELETE', 'GET']));
+    expect(normalizeOptions({ client, methods: ['*'] }).methods).toBeUndefined();
+    expect(normalizeOptions({ client, statuses: (s) => s === 409 }).isAuditedStatus(409)).toBe(true);
+    await client.shutdown({ timeout: 10 });
+  });
+
+  test.each([
+    [{ methods: 'POST' }, 'options.methods'],
+    [{ statuses: 200 }, 'options.statuses'],
+    [{ redact: 'password' }, 'options.redact'],
+    [{ onError: 'log' }, 'options.onError'],
+    [{ action: 42 }, 'options.action'],
+    [{ resource: 42 }, 'options.resource'],
+    [{ metadata: 'x' }, 'options.metadata'],
+    [{ skip: 'yes' }, 'options.skip'],
+    [{ client: {} }, 'options.client'],
+  ])('%o is refused, naming %s', (bad, field) => {
+    const error = (() => {
+      try {
+        normalizeOptions({ apiKey: 'al_x', baseUrl: 'http://127.0.0.1:9', ...(bad as object) });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(AuditLedgeValidationError);
+    expect((error as AuditLedgeValidationError).field).toBe(field);
+  });
+});
+
+describe('routeSpec (the arguments of audit())', () => {
+  test('takes an action, an action and a spec, a spec, or false', () => {
+    const resource = () => ({ id: '1' });
+    expect(routeSpec('invoice.deleted')).toMatchObject({ action: 'invoice.deleted' });
+    expect(routeSpec('invoice.deleted', { resource })).toMatchObject({ action: 'invoice.deleted', resource });
+    expect(routeSpec({ action: 'invoice.sent', skip: false })).toMatchObject({
+      action: 'invoice.sent',
+      skip: false,
+    });
+    expect(routeSpec(false)).toBe(false);
+    expect(routeSpec(undefined)).toMatchObject({ action: undefined });
+  });
+
+  test('refuses anything else at setup time', () => {
+    expect(() => routeSpec(42 as never)).toThrow(AuditLedgeValidationError);
+    expect(() => routeSpec('x', 'y' as never)).toThrow(AuditLedgeValidationError);
+    expect(() => routeSpec({ resource: 3 as never })).toThrow(/audit\(\) spec\.resource/);
+    expect(() => routeSpec('')).toThrow(/audit\(\) spec\.action/);
+  });
+});

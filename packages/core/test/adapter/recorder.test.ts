@@ -1,0 +1,278 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { type ScriptedApi, startScriptedApi } from '../../../../test/support/scriptedApi.js';
+import {
+  type AuditOptions,
+  AuditRecorder,
+  type FinishedRequest,
+  RequestAudit,
+  routeSpec,
+} from '../../src/adapter/index.js';
+import { AuditLedge, type AuditLedgeError, type ErrorContext } from '../../src/index.js';
+
+interface FakeReq {
+  user?: unknown;
+  body?: unknown;
+}
+
+let api: ScriptedApi;
+let client: AuditLedge;
+beforeAll(async () => {
+  api = await startScriptedApi();
+  client = new AuditLedge('al_test', { baseUrl: api.url, flushInterval: 5 });
+});
+afterAll(async () => {
+  await client.shutdown({ timeout: 1000 });
+  await api.close();
+});
+beforeEach(() => {
+  api.stored.length = 0;
+});
+
+function facts(over: Partial<FinishedRequest<FakeReq>> = {}): FinishedRequest<FakeReq> {
+  return {
+    req: {},
+    method: 'DELETE',
+    route: '/orgs/:orgId/invoices/:id',
+    path: '/orgs/42/invoices/7',
+    params: { orgId: '42', id: '7' },
+    status: 204,
+    durationMs: 12.3456,
+    user: { id: 'u_1', name: 'Alice', email: 'alice@example.com', passwordHash: 'x' },
+    ip: '127.0.0.1',
+    userAgent: 'test-agent',
+    requestId: 'req_1',
+    ...over,
+  };
+}
+
+function recorder(options: Omit<AuditOptions<FakeReq>, 'client'> = {}) {
+  const errors: { error: AuditLedgeError; context: ErrorContext }[] = [];
+  const r = new AuditRecorder<FakeReq>({
+    client,
+    onError: (error, context) => errors.push({ error, context }),
+    ...options,
+  });
+  return { r, errors };
+}
+
+async function sent() {
+  await client.flush();
+  return api.stored;
+}
+
+describe('the request event', () => {
+  test('defaults: derived action and resource, user actor, org from the route param, default metadata', async () => {
+    const { r, errors } = recorder();
+    r.finish(new RequestAudit(), facts());
+    expect(await sent()).toEqual([
+      {
+        actor: { id: 'u_1', name: 'Alice', email: 'alice@example.com' },
+        action: 'invoice.deleted',
+        resource: { type: 'invoice', id: '7' },
+        organization_id: '42',
+        metadata: {
+          ip: '127.0.0.1',
+          user_agent: 'test-agent',
+          request_id: 'req_1',
+          method: 'DELETE',
+          route: '/orgs/:orgId/invoices/:id',
+          path: '/orgs/42/invoices/7',
+          status: 204,
+          duration_ms: 12.35,
+        },
+        timestamp: expect.any(String),
+      },
+    ]);
+    expect(errors).toEqual([]);
+  });
+
+  test("the user's own organization wins over the route param; anonymous when there is no user", async () => {
+    const { r } = recorder();
+    r.finish(new RequestAudit(), facts({ user: { id: 'u_1', organizationId: 'org_user' } }));
+    r.finish(new RequestAudit(), facts({ user: undefined, route: '/invoices/:id', params: { id: '7' } }));
+    const [withOrg, anonymous] = await sent();
+    expect(withOrg?.organization_id).toBe('org_user');
+    expect(anonymous?.actor).toEqual({ id: 'anonymous' });
+    expect(anonymous).not.toHaveProperty('organization_id');
+  });
+
+  test('precedence: global options < per-route spec < req.audit.set()', async () => {
+    const { r } = recorder({
+      action: () => 'global.action',
+      actor: () => ({ id: 'global_actor' }),
+      resource: () => ({ name: 'Global name' }),
+      organization: 'org_global',
+      metadata: (_req, info) => ({ from: 'global', global: true, status_seen: info.status }),
+    });
+    const state = new RequestAudit();
+    state.spec = routeSpec<FakeReq>('route.action', {
+      resource: { type: 'route_type' },
+      metadata: { from: 'route', route: true },
+    }) as never;
+    state.set({ resource: { id: 'set_id' }, metadata: { from: 'set' } }).set({ metadata: { set: true } });
+    r.finish(state, facts());
+    const [event] = await sent();
+    expect(event).toMatchObject({
+      actor: { id: 'global_actor' },
+      action: 'route.action',
+      resource: { type: 'route_type', id: 'set_id' },
+      organization_id: 'org_global',
+      metadata: { from: 'set', global: true, route: true, set: true, status_seen: 204, method: 'DELETE' },
+    });
+    // The route's resource replaces the global one, so the global name is not there.
+    expect(event?.resource).toEqual({ type: 'route_type', id: 'set_id' });
+  });
+
+  test('metadata is redacted at any depth and never carries headers or body by default', async () => {
+    const { r } = recorder({ redact: ['ssn'] });
+    const state = new RequestAudit().set({ metadata: { nested: { Password: 'p', SSN: '1', ok: 2 } } });
+    r.finish(state, facts({ req: { body: { password: 'hunter2' } } }));
+    const [event] = await sent();
+    expect(event?.metadata).toMatchObject({ nested: { Password: '[REDACTED]', SSN: '[REDACTED]', ok: 2 } });
+    expect(JSON.stringify(event)).not.toContain('hunter2');
+  });
+
+  test('a create without an id in the path takes the id of the JSON response body', async () => {
+    const { r } = recorder();
+    const state = new RequestAudit();
+    state.body = '{"id":"inv_9","total":3}';
+    r.finish(
+      state,
+      facts({ method: 'POST', route: '/invoices', path: '/invoices', params: {}, status: 201 }),
+    );
+    const numeric = new RequestAudit();
+    numeric.body = { id: 10 };
+    r.finish(
+      numeric,
+      facts({ method: 'POST', route: '/invoices', path: '/invoices', params: {}, status: 201 }),
+    );
+    expect((await sent()).map((e) => [e.action, e.resource])).toEqual([
+      ['invoice.created', { type: 'invoice', id: 'inv_9' }],
+      ['invoice.created', { type: 'invoice', id: '10' }],
+    ]);
+  });
+});
+
+describe('which requests', () => {
+  test('methods, statuses, unmatched routes, skip() and audit(false) record nothing', async () => {
+    const { r, errors } = recorder({ skip: (req) => req.body === 'skip me' });
+    r.finish(new RequestAudit(), facts({ method: 'GET' }));
+    r.finish(new RequestAudit(), facts({ status: 409 }));
+    r.finish(new RequestAudit(), facts({ route: undefined, status: 404 }));
+    const skipped = new RequestAudit();
+    skipped.skip();
+    r.finish(skipped, facts());
+    const optedOut = new RequestAudit();
+    optedOut.spec = routeSpec(false);
+    r.finish(optedOut, facts());
+    r.finish(new RequestAudit(), facts({ req: { body: 'skip me' } }));
+    expect(await sent()).toEqual([]);
+    expect(errors).toEqual([]);
+  });
+
+  test('a per-route spec audits its route whatever the method; statuses may include failures', async () => {
+    const { r } = recorder({ statuses: (s) => s === 409 });
+    const state = new RequestAudit();
+    state.spec = routeSpec('report.exported') as never;
+    r.finish(state, facts({ method: 'GET', route: '/reports/:id', params: { id: 'r1' }, status: 409 }));
+    r.finish(new RequestAudit(), facts({ status: 204 }));
+    expect((await sent()).map((e) => e.action)).toEqual(['report.exported']);
+  });
+});
+
+describe('failures never reach the request', () => {
+  test('a mapper that throws: no event, onError gets AL_ERR_MAPPER with route and method only', async () => {
+    const { r, errors } = recorder({
+      resource: () => {
+        throw new Error('boom');
+      },
+    });
+    expect(() => r.finish(new RequestAudit(), facts({ req: { body: { card: '4242' } } }))).not.toThrow();
+    expect(await sent()).toEqual([]);
+    expect(errors).toHaveLength(1);
+    const [{ error, context }] = errors as [(typeof errors)[0]];
+    expect(error.code).toBe('AL_ERR_MAPPER');
+    expect(error.message).toContain('boom');
+    expect((error.cause as Error).message).toBe('boom');
+    expect(context).toEqual({ operation: 'mapper', route: '/orgs/:orgId/invoices/:id', method: 'DELETE' });
+    expect(JSON.stringify(context) + error.message).not.toContain('4242');
+  });
+
+  test('an invalid event (no id anywhere, a bad actor) goes to onError as AL_ERR_MAPPER', async () => {
+    const { r, errors } = recorder();
+    r.finish(new RequestAudit(), facts({ method: 'POST', route: '/invoices', params: {}, status: 201 }));
+    r.finish(new RequestAudit().set({ actor: { name: 'no id' } }), facts());
+    r.finish(new RequestAudit().set({ metadata: { n: Number.NaN } }), facts());
+    expect(await sent()).toEqual([]);
+    expect(errors.map((e) => e.error.code)).toEqual(['AL_ERR_MAPPER', 'AL_ERR_MAPPER', 'AL_ERR_MAPPER']);
+    expect(errors[0]?.error.message).toMatch(/No resource\.id for POST \/invoices/);
+    expect(errors[2]?.error.cause).toMatchObject({ code: 'AL_ERR_VALIDATION' });
+  });
+
+  test('an onError that throws is swallowed; without onError nothing is thrown or printed', () => {
+    const throwing = new AuditRecorder<FakeReq>({
+      client,
+      action: () => {
+        throw new Error('mapper');
+      },
+      onError: () => {
+        throw new Error('handler');
+      },
+    });
+    expect(() => throwing.finish(new RequestAudit(), facts())).not.toThrow();
+    const silent = new AuditRecorder<FakeReq>({
+      client,
+      statuses: () => {
+        throw new Error('predicate');
+      },
+    });
+    expect(() => silent.finish(new RequestAudit(), facts())).not.toThrow();
+  });
+});
+
+describe('req.audit.log()', () => {
+  test('extra events are sent with the request actor and organization filled in, for any method or status', async () => {
+    const { r, errors } = recorder();
+    const state = new RequestAudit();
+    state.skip();
+    state.log({
+      action: 'invoice.emailed',
+      resource: { type: 'invoice', id: 7 },
+      metadata: { token: 't', to: 'x' },
+    });
+    state.log({
+      action: 'user.seen',
+      resource: { type: 'user', id: 'u_2' },
+      actor: 'system',
+      organization_id: null,
+    });
+    r.finish(state, facts({ method: 'GET', status: 500 }));
+    expect(await sent()).toEqual([
+      {
+        actor: { id: 'u_1', name: 'Alice', email: 'alice@example.com' },
+        action: 'invoice.emailed',
+        resource: { type: 'invoice', id: '7' },
+        organization_id: '42',
+        metadata: { token: '[REDACTED]', to: 'x' },
+        timestamp: expect.any(String),
+      },
+      {
+        actor: { id: 'system' },
+        action: 'user.seen',
+        resource: { type: 'user', id: 'u_2' },
+        timestamp: expect.any(String),
+      },
+    ]);
+    expect(errors).toEqual([]);
+  });
+
+  test('an invalid extra event is reported and does not stop the others', async () => {
+    const { r, errors } = recorder();
+    const state = new RequestAudit();
+    state.log({ action: '', resource: { type: 'x', id: '1' } });
+    state.log({ action: 'ok.done', resource: { type: 'x', id: '2' } });
+    r.finish(state, facts({ method: 'GET' }));
+    expect((await sent()).map((e) => e.action)).toEqual(['ok.done']);
+    expect(errors.map((e) => e.error.code)).toEqual(['AL_ERR_MAPPER']);
+  });
+});
