@@ -61,6 +61,7 @@ export class AuditLedge {
       o.transport ??
       createHttpTransport({ baseUrl: o.baseUrl, connections: o.concurrency, connectTimeout: o.timeout });
     this.#queue = new DeliveryQueue(o, {
+      observed: o.onError !== undefined || o.onDrop !== undefined || o.logger !== undefined,
       deliver: (event) => this.#deliver(event),
       report: (error, context) => this.#report(error, context),
       dropped: (event, reason) => {

@@ -39,6 +39,8 @@ type QueueOptions = Pick<
 >;
 
 export interface DeliveryQueueHooks {
+  /** False when nobody listens for drops (no onError, onDrop or logger): drop errors are then not built. */
+  readonly observed: boolean;
   /** Sends one event; never rejects. */
   deliver(event: QueuedEvent): Promise<Outcome>;
   /** Reports a problem to the user (onError/logger); never throws. */
@@ -119,10 +121,7 @@ export class DeliveryQueue {
       this.#queue.length >= this.#opts.maxQueueSize ||
       this.#queuedBytes + bytes > this.#opts.maxQueueBytes
     ) {
-      const error = new AuditLedgeError('AL_ERR_DROPPED', 'Event dropped: the delivery queue is full', {
-        reason: 'queue_full',
-      });
-      this.#drop(event, 'queue_full', error);
+      this.#drop(event, 'queue_full', queueFullError);
       return;
     }
     this.#queue.push(event);
@@ -175,10 +174,10 @@ export class DeliveryQueue {
     clearTimeout(this.#resumeTimer);
     const undelivered: UndeliveredEvent[] = [];
     this.#undelivered = undelivered;
-    for (const event of this.#inFlight) this.#drop(event, 'shutdown', shutdownError());
+    for (const event of this.#inFlight) this.#drop(event, 'shutdown', shutdownError);
     for (const event of this.#queue.drain()) {
       this.#queuedBytes -= event.bytes;
-      this.#drop(event, 'shutdown', shutdownError());
+      this.#drop(event, 'shutdown', shutdownError);
     }
     this.#undelivered = undefined;
     return undelivered;
@@ -289,7 +288,7 @@ export class DeliveryQueue {
 
   #requeue(event: QueuedEvent, end: 'front' | 'back'): void {
     if (this.#state === 'closed') {
-      this.#drop(event, 'shutdown', shutdownError());
+      this.#drop(event, 'shutdown', shutdownError);
       return;
     }
     if (end === 'front') this.#queue.unshift(event);
@@ -335,15 +334,16 @@ export class DeliveryQueue {
     this.#reportedPause = undefined;
   }
 
-  #drop(event: QueuedEvent, reason: DropReason, error: AuditLedgeError): void {
+  #drop(event: QueuedEvent, reason: DropReason, cause: AuditLedgeError | (() => AuditLedgeError)): void {
     this.#inFlight.delete(event);
     this.#dropped[reason]++;
     this.#settle(event);
+    if (reason === 'shutdown') this.#undelivered?.push(toUndelivered(event));
+    // When the queue overflows, events are dropped by the thousand: build no error nobody reads.
+    if (event.deferred === undefined && !this.#hooks.observed) return;
+    const error = typeof cause === 'function' ? cause() : cause;
     event.deferred?.reject(error);
-    if (reason === 'shutdown') {
-      this.#undelivered?.push(toUndelivered(event));
-      return;
-    }
+    if (reason === 'shutdown') return;
     this.#hooks.report(error, { operation: 'deliver', eventId: event.id, reason });
     this.#hooks.dropped(event, reason);
   }
@@ -368,6 +368,12 @@ function dropped(reason: DropReason, cause: AuditLedgeError): AuditLedgeError {
     reason,
     cause,
     status: cause.status,
+  });
+}
+
+function queueFullError(): AuditLedgeError {
+  return new AuditLedgeError('AL_ERR_DROPPED', 'Event dropped: the delivery queue is full', {
+    reason: 'queue_full',
   });
 }
 

@@ -79,6 +79,15 @@ export const defaults = {
 } as const satisfies Partial<ResolvedOptions>;
 
 type NumericOption = Exclude<keyof typeof defaults, 'baseUrl'>;
+const MAX_TIMER = 2_147_483_647;
+const TIMER_OPTIONS = new Set<NumericOption>([
+  'timeout',
+  'flushInterval',
+  'retryBaseDelay',
+  'maxRetryDelay',
+  'authRetryInterval',
+  'quotaRetryInterval',
+]);
 const minimums: Record<NumericOption, number> = {
   timeout: 1,
   flushAt: 1,
@@ -105,6 +114,10 @@ export function resolveOptions(options: ClientOptions = {}): ResolvedOptions {
     const value = resolved[key];
     if (typeof value !== 'number' || !Number.isFinite(value) || value < minimums[key]) {
       throw new AuditLedgeValidationError(`options.${key}`, `must be a number >= ${minimums[key]}`);
+    }
+    // Node turns a longer timer into a 1 ms one (with a warning): refuse it instead.
+    if (TIMER_OPTIONS.has(key) && value > MAX_TIMER) {
+      throw new AuditLedgeValidationError(`options.${key}`, `must be at most ${MAX_TIMER} ms`);
     }
   }
   for (const key of ['onError', 'onDrop'] as const) {

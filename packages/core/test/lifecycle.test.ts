@@ -206,6 +206,7 @@ describe('secrets', () => {
     expect(() => new AuditLedge(KEY, { flushAt: Number.NaN })).toThrow(/options\.flushAt/);
     expect(() => new AuditLedge(KEY, { baseUrl: 'ftp://x' })).toThrow(/options\.baseUrl/);
     expect(() => new AuditLedge(KEY, { onError: 'no' as never })).toThrow(/options\.onError/);
+    expect(() => new AuditLedge(KEY, { flushInterval: 2 ** 31 })).toThrow(/options\.flushInterval.*at most/);
   });
 });
 
