@@ -1,0 +1,115 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AccountStore } from './accounts.js';
+import { type BootstrapResult, bootstrap } from './bootstrap.js';
+import { MEMORY, openDatabase } from './db.js';
+import { EventStore } from './eventStore.js';
+import { generateApiKey } from './keys.js';
+import type { LocalServer, LocalServerOptions } from './localServerTypes.js';
+import { isPlan, type Plan } from './plans.js';
+import { createRequestListener } from './router.js';
+
+const DAY_MS = 86_400_000;
+// In-flight requests get this long to finish at close() before their sockets are cut.
+const CLOSE_GRACE_MS = 2_000;
+
+/**
+ * Starts the Auditledge v1 API on SQLite, with a first account and a key ready to use.
+ *
+ * @example
+ * const local = await startLocalServer({ port: 0, db: ':memory:' });
+ * const res = await fetch(`${local.url}/v1/usage`, { headers: { authorization: `Bearer ${local.apiKey}` } });
+ * await local.close();
+ */
+export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
+  return (await launch(options)).server;
+}
+
+/** `startLocalServer` plus what the CLI reports about the start. */
+export async function launch(
+  options: LocalServerOptions,
+): Promise<{ server: LocalServer; boot: BootstrapResult }> {
+  if (options.plan !== undefined) assertPlan(options.plan);
+  const clock = options.now ?? (() => new Date());
+  const db = openDatabase(options.db ?? MEMORY);
+  let http: Server | undefined;
+  try {
+    const accounts = new AccountStore(db);
+    const events = new EventStore(db);
+    const boot = bootstrap(db, accounts, { ...options, now: clock() });
+    events.sweep(clock());
+    http = createServer(createRequestListener({ accounts, events, clock }, options.onError ?? (() => {})));
+    const address = await listen(http, options.port ?? 0, options.host ?? '127.0.0.1');
+    // unref'd so an open server handle, not this timer, decides whether the process stays up.
+    const sweeper = setInterval(() => events.sweep(clock()), DAY_MS).unref();
+    let closing: Promise<void> | undefined;
+
+    const server: LocalServer = {
+      url: `http://${urlHost(address)}:${address.port}`,
+      apiKey: boot.apiKey,
+      accountId: boot.account.id,
+      organizationId: boot.account.organization_id,
+      createAccount({ plan = 'free', organizationId } = {}) {
+        assertPlan(plan);
+        const apiKey = generateApiKey();
+        const account = db.transaction(() => {
+          const created = accounts.createAccount(plan, organizationId, clock());
+          accounts.addKey(created.id, apiKey, clock());
+          return created;
+        })();
+        return { accountId: account.id, apiKey, organizationId: account.organization_id };
+      },
+      createApiKey({ accountId = boot.account.id } = {}) {
+        if (!accounts.getAccount(accountId)) throw new Error(`Unknown account: ${accountId}`);
+        const apiKey = generateApiKey();
+        accounts.addKey(accountId, apiKey, clock());
+        return apiKey;
+      },
+      revokeApiKey: (key) => accounts.revoke(key, clock()),
+      setPlan(accountId, plan) {
+        assertPlan(plan);
+        if (!accounts.setPlan(accountId, plan)) throw new Error(`Unknown account: ${accountId}`);
+      },
+      sweepRetention: (now = clock()) => events.sweep(now),
+      close() {
+        closing ??= new Promise<void>((resolve) => {
+          clearInterval(sweeper);
+          const cut = setTimeout(() => http?.closeAllConnections(), CLOSE_GRACE_MS).unref();
+          http?.close(() => {
+            clearTimeout(cut);
+            db.close();
+            resolve();
+          });
+          http?.closeIdleConnections();
+        });
+        return closing;
+      },
+    };
+    return { server, boot };
+  } catch (err) {
+    http?.close();
+    db.close();
+    throw err;
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+function urlHost({ address, family }: AddressInfo): string {
+  if (address === '0.0.0.0') return '127.0.0.1';
+  if (address === '::') return '[::1]';
+  return family === 'IPv6' ? `[${address}]` : address;
+}
+
+function assertPlan(plan: unknown): asserts plan is Plan {
+  if (!isPlan(plan))
+    throw new TypeError(`Unknown plan: ${String(plan)} (expected free, starter, growth or pro)`);
+}
