@@ -27,9 +27,12 @@ export interface CallOptions {
 
 const agent = new Agent({ keepAlive: true, maxSockets: 32 });
 
+/** The part of a server that requests need; a server started by the CLI has it too. */
+export type Target = Pick<LocalServer, 'url' | 'apiKey'>;
+
 /** One raw HTTP request to the server; `json` is the parsed body when it parses. */
 export function call<T = unknown>(
-  server: LocalServer,
+  server: Target,
   path: string,
   options: CallOptions = {},
 ): Promise<Reply<T>> {

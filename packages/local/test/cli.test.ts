@@ -1,0 +1,139 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, test } from 'vitest';
+import type { Usage } from '../src/index.js';
+import { call } from './helpers.js';
+
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
+
+interface Cli {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves once the banner is printed, with the url and the key line. */
+  ready: Promise<{ url: string; keyLine: string }>;
+  exit: Promise<number | null>;
+}
+
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDb(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'auditledge-cli-'));
+  dirs.push(dir);
+  return join(dir, 'local.db');
+}
+
+/** Runs src/cli.ts through tsx, as `auditledge-local` runs dist/cli.js. */
+function runCli(args: string[], env: Record<string, string> = {}): Cli {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+    cwd: packageDir,
+    env: { ...process.env, AUDITLEDGE_LOCAL_API_KEY: '', ...env },
+  });
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    err += chunk.toString();
+  });
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const ready = new Promise<{ url: string; keyLine: string }>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const url = /listening on (http:\S+)/.exec(out)?.[1];
+      const keyLine = /API key +(.+)/.exec(out)?.[1];
+      if (url && keyLine && out.includes('new AuditLedge(')) resolve({ url, keyLine });
+    });
+    exit.then((code) => reject(new Error(`exited with ${code}: ${err}`)));
+  });
+  ready.catch(() => {});
+  return { child, stdout: () => out, stderr: () => err, ready, exit };
+}
+
+describe('auditledge-local', () => {
+  test('first start prints the url and a ready-to-use key; SIGTERM exits cleanly', async () => {
+    const db = tempDb();
+    const cli = runCli(['--port', '0', '--db', db]);
+    const { url, keyLine } = await cli.ready;
+    expect(keyLine).toMatch(/^al_[A-Za-z0-9_-]{32}$/);
+    expect(cli.stdout()).toContain(`database  ${db} (new)`);
+    expect(cli.stdout()).toContain('plan free');
+    const reply = await call<Usage>({ url, apiKey: keyLine }, '/v1/usage');
+    expect(reply.json).toMatchObject({ plan: 'free', events_this_month: 0 });
+    cli.child.kill('SIGTERM');
+    expect(await cli.exit).toBe(0);
+    expect(cli.stderr()).toContain('SIGTERM: closing');
+  });
+
+  test('a later start on the same file mints a new key, and earlier keys keep working; SIGINT exits cleanly', async () => {
+    const db = tempDb();
+    const first = runCli(['--port', '0', '--db', db]);
+    const oldKey = (await first.ready).keyLine;
+    first.child.kill('SIGINT');
+    expect(await first.exit).toBe(0);
+
+    const second = runCli(['--port', '0', '--db', db]);
+    const { url, keyLine } = await second.ready;
+    expect(keyLine).toMatch(/^al_/);
+    expect(keyLine).not.toBe(oldKey);
+    expect(second.stdout()).not.toContain('(new)');
+    expect(second.stdout()).toContain('cannot be shown again');
+    expect(second.stdout()).toContain('--api-key');
+    expect((await call({ url, apiKey: oldKey }, '/v1/usage')).status).toBe(200);
+    expect((await call({ url, apiKey: keyLine }, '/v1/usage')).status).toBe(200);
+    second.child.kill('SIGINT');
+    expect(await second.exit).toBe(0);
+  });
+
+  test.each([
+    ['--api-key', (key: string) => ({ args: ['--api-key', key], env: {} })],
+    ['AUDITLEDGE_LOCAL_API_KEY', (key: string) => ({ args: [], env: { AUDITLEDGE_LOCAL_API_KEY: key } })],
+  ])('a fixed key from %s is registered and never printed', async (source, given) => {
+    const key = 'al_fixed_cli_key_0123456789';
+    const { args, env } = given(key);
+    const cli = runCli(['--port', '0', '--db', ':memory:', '--plan', 'pro', ...args], env);
+    const { url, keyLine } = await cli.ready;
+    expect(keyLine).toBe(`al_fixe... (from ${source})`);
+    expect(cli.stdout() + cli.stderr()).not.toContain(key);
+    const reply = await call<Usage>({ url, apiKey: key }, '/v1/usage');
+    expect(reply.json).toMatchObject({ plan: 'pro', events_limit: null });
+    cli.child.kill('SIGTERM');
+    expect(await cli.exit).toBe(0);
+    expect(cli.stdout() + cli.stderr()).not.toContain(key);
+  });
+
+  test.each([
+    [['--bogus'], "Unknown option '--bogus'"],
+    [['--port', 'http'], '--port must be an integer from 0 to 65535'],
+    [['--port', '70000'], '--port must be an integer from 0 to 65535'],
+    [['--plan', 'platinum'], '--plan must be free, starter, growth or pro'],
+    [['positional'], 'positional'],
+  ])('%j is a usage error: exit 2', async (args, message) => {
+    const cli = runCli(args);
+    expect(await cli.exit).toBe(2);
+    expect(cli.stderr()).toContain(message);
+    expect(cli.stderr()).toContain('Usage: auditledge-local');
+  });
+
+  test('a malformed --api-key fails to start with exit 1', async () => {
+    const cli = runCli(['--port', '0', '--db', ':memory:', '--api-key', 'secret-123']);
+    expect(await cli.exit).toBe(1);
+    expect(cli.stderr()).toContain('apiKey must be "al_"');
+    expect(cli.stderr()).not.toContain('secret-123');
+  });
+
+  test('--help prints every flag and exits 0', async () => {
+    const cli = runCli(['--help']);
+    expect(await cli.exit).toBe(0);
+    for (const flag of ['--port', '--host', '--db', '--api-key', '--plan', 'AUDITLEDGE_LOCAL_API_KEY']) {
+      expect(cli.stdout()).toContain(flag);
+    }
+  });
+});
