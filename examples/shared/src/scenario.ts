@@ -159,6 +159,14 @@ export const SCENARIO: readonly ScenarioStep[] = [
     status: 403,
   },
   {
+    title: 'Alice posts to a route that does not exist (404)',
+    as: 'alice',
+    method: 'POST',
+    path: '/invoice',
+    body: { customer: 'Typo Ltd' },
+    status: 404,
+  },
+  {
     title: 'Someone creates an invoice without signing in (401)',
     as: 'anonymous',
     method: 'POST',
