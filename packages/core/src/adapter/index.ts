@@ -18,6 +18,7 @@ export type {
   AuditOptions,
   AuditOverrides,
   ExtraAuditEvent,
+  IdInput,
   ResourceInput,
   RouteAuditSpec,
   StatusFilter,

@@ -35,7 +35,7 @@ export function normalizeSpec<Req>(
   check(
     s.organization,
     `${where}.organization`,
-    (v) => v === null || ['string', 'number'].includes(typeof v),
+    (v) => v === null || ['string', 'number', 'bigint', 'object'].includes(typeof v),
     'an id',
   );
   check(s.metadata, `${where}.metadata`, isObject, 'an object');

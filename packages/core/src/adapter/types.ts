@@ -28,11 +28,16 @@ export type AuditMapper<Req, T> = (req: Req, info: AuditInfo) => T;
  */
 export type ActorInput = Actor | string | number | object;
 
+/**
+ * An id as apps hold them: a string, a number or bigint (stringified), or an object with its own
+ * `toString()` such as a Mongo `ObjectId`.
+ */
+export type IdInput = string | number | bigint | { toString(): string };
+
 /** A resource or part of one; missing fields come from the route-template defaults. */
 export interface ResourceInput {
   type?: string;
-  /** Numbers are stringified. */
-  id?: string | number;
+  id?: IdInput;
   name?: string | null;
 }
 
@@ -53,7 +58,7 @@ export interface RouteAuditSpec<Req = unknown> {
   /** The resource, or part of it, or a string for its type. @default derived from the route template and params */
   resource?: ResourceInput | string | AuditMapper<Req, ResourceInput | string | undefined>;
   /** The tenant; `null` leaves it unset (the API key's organization). @default the user's org, else an `:orgId` param */
-  organization?: string | number | null | AuditMapper<Req, string | number | null | undefined>;
+  organization?: IdInput | null | AuditMapper<Req, IdInput | null | undefined>;
   /** Merged over the default metadata (`ip`, `user_agent`, `request_id`, `method`, `route`, `path`, `status`, `duration_ms`). */
   metadata?: Record<string, unknown> | AuditMapper<Req, Record<string, unknown> | undefined>;
   /** `true` (or a predicate returning `true`) records nothing for the request. @default false */
@@ -90,9 +95,9 @@ export interface AuditOverrides {
   /** Merged over the derived resource: `{ id }` alone keeps the derived type. */
   resource?: ResourceInput;
   /** `null` leaves it unset. */
-  organization_id?: string | number | null;
+  organization_id?: IdInput | null;
   /** Same as `organization_id`, named like the option. */
-  organization?: string | number | null;
+  organization?: IdInput | null;
   /** Merged over the default and mapped metadata. */
   metadata?: Record<string, unknown>;
 }
@@ -100,9 +105,9 @@ export interface AuditOverrides {
 /** An extra event for `req.audit.log()`; a missing actor or organization comes from the request. */
 export interface ExtraAuditEvent {
   action: string;
-  resource: { type: string; id: string | number; name?: string | null };
+  resource: { type: string; id: IdInput; name?: string | null };
   actor?: ActorInput;
-  organization_id?: string | number | null;
+  organization_id?: IdInput | null;
   metadata?: Record<string, unknown>;
   timestamp?: Date | string;
 }
