@@ -1,1 +1,12 @@
-export {};
+export type {
+  AuditHandle,
+  AuditInfo,
+  AuditOverrides,
+  ExtraAuditEvent,
+  ResourceInput,
+  StatusFilter,
+} from '@auditledge/core/adapter';
+export { defaultRedactKeys } from '@auditledge/core/adapter';
+export { audit } from './audit.js';
+export { auditMiddleware } from './auditMiddleware.js';
+export type { AuditMiddleware, AuditOptions, AuditRouteHandler, RouteAuditSpec } from './types.js';

@@ -1,0 +1,106 @@
+import { RequestAudit } from '@auditledge/core/adapter';
+import type { Request, Response } from 'express';
+import onFinished from 'on-finished';
+
+/** Where the audit state of a request lives (and how the finish callback finds it). */
+export const kAudit = Symbol('auditledge.audit');
+
+type Params = Record<string, unknown>;
+
+/** One mount level seen while routing: the base URL after it and the params its path matched. */
+export interface Mount {
+  readonly url: string;
+  readonly params: Params | undefined;
+  readonly parent: Mount | undefined;
+}
+
+export type AuditedRequest = Request & { [kAudit]?: ExpressRequestAudit };
+
+/**
+ * The Express request state: the core handle plus what routing revealed. Express's router
+ * restores `req.baseUrl` and `req.params` when a handler fails, so they are gone by the time
+ * the response finishes on an error path; the accessors installed by `captureRouting()` record
+ * them as the router assigns them.
+ */
+export class ExpressRequestAudit extends RequestAudit {
+  /** The values behind the `req.baseUrl` and `req.route` accessors. */
+  baseUrl = '';
+  route: unknown = undefined;
+  /** The innermost mount level the router is in. */
+  mount: Mount | undefined = undefined;
+  /** Snapshot taken when a route starts dispatching: its path, mount chain and params. */
+  routePath: string | undefined = undefined;
+  routeMount: Mount | undefined = undefined;
+  routeParams: Params | undefined = undefined;
+  /** The `res.json` this request had before the capture wrapper. */
+  json: Response['json'] | undefined = undefined;
+
+  constructor(
+    readonly res: Response,
+    private readonly onFinish: (err: Error | null, res: Response) => void,
+  ) {
+    super();
+  }
+
+  override arm(): void {
+    if (this.armed) return;
+    this.armed = true;
+    onFinished(this.res, this.onFinish);
+  }
+}
+
+function getBaseUrl(this: AuditedRequest): string {
+  return this[kAudit]!.baseUrl;
+}
+
+function setBaseUrl(this: AuditedRequest, value: string): void {
+  const state = this[kAudit]!;
+  state.baseUrl = value;
+  if (typeof value !== 'string') return;
+  let top = state.mount;
+  while (top !== undefined && !isPathPrefix(top.url, value)) top = top.parent;
+  // The router sets the mount's params just before the base URL it matched.
+  if (value.length > (top?.url.length ?? 0)) top = { url: value, params: this.params, parent: top };
+  state.mount = top;
+}
+
+function getRoute(this: AuditedRequest): unknown {
+  return this[kAudit]!.route;
+}
+
+function setRoute(this: AuditedRequest, value: unknown): void {
+  const state = this[kAudit]!;
+  state.route = value;
+  if (value === undefined || value === null) return;
+  // Set again by Route#dispatch once params are final: the last assignment wins.
+  const path = (value as { path?: unknown }).path;
+  state.routePath = typeof path === 'string' ? path : String(path);
+  state.routeMount = state.mount;
+  state.routeParams = this.params;
+}
+
+const baseUrlAccessor: PropertyDescriptor = {
+  configurable: true,
+  enumerable: true,
+  get: getBaseUrl,
+  set: setBaseUrl,
+};
+const routeAccessor: PropertyDescriptor = {
+  configurable: true,
+  enumerable: true,
+  get: getRoute,
+  set: setRoute,
+};
+
+/** Installs the `req.baseUrl` / `req.route` accessors (shared functions: nothing allocated per request). */
+export function captureRouting(req: AuditedRequest, state: ExpressRequestAudit): void {
+  state.baseUrl = req.baseUrl ?? '';
+  state.route = req.route;
+  if (state.baseUrl !== '') state.mount = { url: state.baseUrl, params: req.params, parent: undefined };
+  Object.defineProperty(req, 'baseUrl', baseUrlAccessor);
+  Object.defineProperty(req, 'route', routeAccessor);
+}
+
+function isPathPrefix(prefix: string, path: string): boolean {
+  return path.startsWith(prefix) && (path.length === prefix.length || path[prefix.length] === '/');
+}
