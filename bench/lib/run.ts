@@ -1,40 +1,54 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { forkTs, nextMessage, stopChild } from './children.js';
+
+export { fmt, median } from './stats.js';
 
 export const quick = process.env.BENCH_QUICK === '1' || process.argv.includes('--quick');
 
-/** Starts bench/lib/sink.ts in a child process; resolves with its URL. */
-export async function startSink(): Promise<{ url: string; child: ChildProcess; close(): Promise<void> }> {
-  const child = fork(fileURLToPath(new URL('./sink.ts', import.meta.url)), [], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+export interface Sink {
+  url: string;
+  port: number;
+  child: ChildProcess;
+  /** Events received so far. */
+  received(): Promise<number>;
+  /** Stops it the way a crash would: no goodbye to open connections. */
+  kill(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts bench/lib/sink.ts in a child process (on `port`, or a free one); resolves with its URL. */
+export async function startSink(port = 0): Promise<Sink> {
+  const child = forkTs(fileURLToPath(new URL('./sink.ts', import.meta.url)), {
+    env: { PORT: String(port) },
   });
-  const port = await new Promise<number>((resolve) =>
-    child.once('message', (m: { port: number }) => resolve(m.port)),
-  );
+  const ready = await nextMessage<{ port: number }>(child, 'ready');
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${ready.port}`,
+    port: ready.port,
     child,
-    close: () =>
+    async received() {
+      const reply = nextMessage<{ received: number }>(child, 'count');
+      child.send('count');
+      return (await reply).received;
+    },
+    kill: () =>
       new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
-        child.send('close');
+        child.kill('SIGKILL');
       }),
+    close: () => stopChild(child),
   };
 }
 
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 /** Runs each variant once per round, alternating, and returns the per-variant samples. */
-export async function alternate<K extends string>(
+export async function alternate<K extends string, T = number>(
   rounds: number,
-  variants: Record<K, () => Promise<number>>,
-): Promise<Record<K, number[]>> {
-  const samples = {} as Record<K, number[]>;
+  variants: Record<K, () => Promise<T>>,
+): Promise<Record<K, T[]>> {
+  const samples = {} as Record<K, T[]>;
   const names = Object.keys(variants) as K[];
   for (const name of names) samples[name] = [];
   for (let r = 0; r < rounds; r++) {
@@ -45,5 +59,12 @@ export async function alternate<K extends string>(
   return samples;
 }
 
-export const fmt = (n: number, digits = 0) =>
-  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+/** A report line saying plainly whether a goal was met. Missed goals never fail the run. */
+export function goal(label: string, met: boolean, detail: string): string {
+  return `- ${met ? 'goal met' : '**goal missed**'}: ${label} (${detail})`;
+}
+
+/** True when `moduleUrl` is the script node was started with (not imported by bench/all.ts). */
+export function isMain(moduleUrl: string): boolean {
+  return process.argv[1] !== undefined && fileURLToPath(moduleUrl) === resolve(process.argv[1]);
+}

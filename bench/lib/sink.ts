@@ -32,10 +32,13 @@ const server = createServer((req, res) => {
 server.keepAliveTimeout = 60_000;
 server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
   const address = server.address();
-  process.send?.({ port: typeof address === 'object' && address ? address.port : 0 });
+  process.send?.({ type: 'ready', port: typeof address === 'object' && address ? address.port : 0 });
 });
-process.on('message', (msg) => {
-  if (msg === 'count') process.send?.({ received });
-  if (msg === 'close') server.close(() => process.exit(0));
+process.on('message', (msg: string | { type: string }) => {
+  if (msg === 'count') process.send?.({ type: 'count', received });
+  if (typeof msg === 'object' && msg.type === 'exit') {
+    server.closeAllConnections();
+    server.close(() => process.exit(0));
+  }
 });
 process.on('disconnect', () => process.exit(0));

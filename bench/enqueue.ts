@@ -1,0 +1,124 @@
+// 4. Enqueue cost: events/s of `client.enqueue()` into a client that never sends (flushAt,
+// flushInterval and maxQueueSize out of reach), with tinybench, beside the irreducible part
+// (JSON.stringify of the same event) and what users would otherwise do on the hot path
+// (a pino `logger.info(event)` to /dev/null).
+//
+// Each iteration enqueues a batch of BATCH events, so timer overhead does not dominate a
+// sub-microsecond call; the client is replaced (outside the timed part) before it grows big.
+//
+//   pnpm bench:enqueue            (full: 2 s per task)
+//   pnpm bench:enqueue --quick    (CI: 0.3 s per task)
+import { createRequire } from 'node:module';
+import { type AuditEventInput, AuditLedge, type Transport } from '@auditledge/core';
+import { Bench } from 'tinybench';
+import { goal, isMain, quick } from './lib/run.js';
+import { fmt } from './lib/stats.js';
+
+const BATCH = 100;
+const ROTATE_AT = 100_000;
+const require = createRequire(import.meta.url);
+const pino = createRequire(require.resolve('pino-http'))('pino') as {
+  (opts: object, dest: unknown): { info(obj: object): void };
+  destination(opts: { dest: string; sync: boolean }): unknown;
+};
+
+// The smallest valid event, as bench/delivery.ts sends.
+const minimal: AuditEventInput = {
+  actor: { id: 'user_1', name: 'Alice' },
+  action: 'invoice.deleted',
+  resource: { type: 'invoice', id: 'inv_1' },
+};
+// What an adapter enqueues: actor, organization, resource and the default request metadata.
+const event: AuditEventInput = {
+  actor: { id: 'user_1', name: 'Alice', email: 'alice@example.com' },
+  action: 'invoice.deleted',
+  resource: { type: 'invoice', id: 'inv_456' },
+  organization_id: 'org_1',
+  metadata: {
+    ip: '127.0.0.1',
+    user_agent: 'autocannon',
+    method: 'DELETE',
+    route: '/invoices/:id',
+    path: '/invoices/inv_456',
+    status: 200,
+    duration_ms: 1.2,
+  },
+};
+
+// A timer of 2^31-1 ms is the longest Node allows (longer ones fire after 1 ms).
+// Never used while timing (nothing is flushed); only when a full client is retired.
+const transport: Transport = { request: async () => ({ status: 201, headers: {}, body: '{}' }) };
+const stopped = () =>
+  new AuditLedge('al_bench', {
+    transport,
+    flushAt: 2 ** 31,
+    flushInterval: 2 ** 31 - 1,
+    maxQueueSize: 2 ** 31,
+    maxQueueBytes: 2 ** 40,
+  });
+
+export async function enqueue(): Promise<{ ours: number; report: string }> {
+  let client = stopped();
+  const logger = pino({}, pino.destination({ dest: '/dev/null', sync: true }));
+  const bench = new Bench({ time: quick ? 300 : 2_000, warmupTime: quick ? 100 : 500 });
+  const rotate = {
+    afterEach() {
+      if (client.stats().queued >= ROTATE_AT) {
+        // shutdown() clears the client's timer, which would otherwise keep its queue alive.
+        void client.shutdown({ timeout: 0 });
+        client = stopped();
+      }
+    },
+  };
+  bench
+    .add(
+      'client.enqueue(minimal event)',
+      () => {
+        for (let i = 0; i < BATCH; i++) client.enqueue(minimal);
+      },
+      rotate,
+    )
+    .add(
+      'client.enqueue(adapter event)',
+      () => {
+        for (let i = 0; i < BATCH; i++) client.enqueue(event);
+      },
+      rotate,
+    )
+    .add('JSON.stringify(adapter event)', () => {
+      for (let i = 0; i < BATCH; i++) JSON.stringify(event);
+    })
+    .add('pino logger.info(adapter event) to /dev/null', () => {
+      for (let i = 0; i < BATCH; i++) logger.info(event);
+    });
+  await bench.run();
+  await client.shutdown({ timeout: 0 });
+
+  const rate = (name: string) => {
+    const task = bench.getTask(name)!;
+    const ms = task.result?.latency?.p50 ?? Number.NaN; // per batch
+    return (BATCH / ms) * 1000;
+  };
+  const ours = rate('client.enqueue(adapter event)');
+  const small = rate('client.enqueue(minimal event)');
+  const lines = [
+    `### 4. Enqueue cost (tinybench, batches of ${BATCH}, median per batch)`,
+    '',
+    '| task | events/s | vs enqueue(adapter event) |',
+    '|---|---:|---:|',
+  ];
+  for (const task of bench.tasks) {
+    const r = rate(task.name);
+    lines.push(`| ${task.name} | ${fmt(r)} | ${fmt(r / ours, 2)}x |`);
+  }
+  lines.push(
+    '',
+    goal('enqueue() >= 1,000,000 events/s, minimal event', small >= 1_000_000, `${fmt(small)} events/s`),
+    goal('enqueue() >= 1,000,000 events/s, adapter event', ours >= 1_000_000, `${fmt(ours)} events/s`),
+  );
+  const report = lines.join('\n');
+  console.log(`\n${report}`);
+  return { ours, report };
+}
+
+if (isMain(import.meta.url)) await enqueue();

@@ -1,0 +1,73 @@
+// The parent's handle on an app child (bench/lib/app.ts).
+import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { AppConfig, Pipeline } from './apps.js';
+import { forkTs, nextMessage, stopChild } from './children.js';
+
+export interface Sample extends Pipeline {
+  /** ms since the app started sampling */
+  t: number;
+  rss: number;
+  heapUsed: number;
+}
+
+export interface AppStats {
+  pipeline: Pipeline;
+  memory: NodeJS.MemoryUsage;
+  /** The app process's CPU time so far (µs). */
+  cpu: NodeJS.CpuUsage;
+}
+
+export interface AppProcess {
+  url: string;
+  child: ChildProcess;
+  /** Samples pushed by the child every `sampleMs` (empty without it). */
+  samples: Sample[];
+  stats(): Promise<AppStats>;
+  /** Waits (at most `ms`) for the client to deliver what it holds. */
+  flush(ms: number): Promise<Pipeline>;
+  close(): Promise<void>;
+}
+
+/** The adapter for this framework is not exported yet: the variant cannot run. */
+export class UnavailableError extends Error {}
+
+const entry = fileURLToPath(new URL('./app.ts', import.meta.url));
+
+export async function startApp(
+  config: AppConfig,
+  options: { sampleMs?: number; execArgv?: string[] } = {},
+): Promise<AppProcess> {
+  const child = forkTs(entry, {
+    env: { BENCH_APP: JSON.stringify(config), BENCH_SAMPLE_MS: String(options.sampleMs ?? 0) },
+    execArgv: options.execArgv ?? [],
+  });
+  const samples: Sample[] = [];
+  child.on('message', (msg: { type: string } & Sample) => {
+    if (msg.type === 'sample') samples.push(msg);
+  });
+  const first = await nextMessage<{ type: 'ready'; port: number } | { type: 'unavailable'; reason: string }>(
+    child,
+    ['ready', 'unavailable'],
+  );
+  if (first.type === 'unavailable') {
+    await stopChild(child);
+    throw new UnavailableError(first.reason);
+  }
+  return {
+    url: `http://127.0.0.1:${first.port}`,
+    child,
+    samples,
+    async stats() {
+      const reply = nextMessage<AppStats>(child, 'stats');
+      child.send({ type: 'stats' });
+      return reply;
+    },
+    async flush(ms) {
+      const reply = nextMessage<{ pipeline: Pipeline }>(child, 'flushed', ms + 10_000);
+      child.send({ type: 'flush', ms });
+      return (await reply).pipeline;
+    },
+    close: () => stopChild(child),
+  };
+}
