@@ -32,6 +32,26 @@ async function main(): Promise<void> {
     onError: (e) => err(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
   });
 
+  // Handlers go in before the banner: whoever reads the banner may signal us right away.
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      err(`${signal} again: exiting without waiting`);
+      process.exit(1);
+    }
+    stopping = true;
+    err(`${signal}: closing`);
+    server.close().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        err(`close failed: ${String(e)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+
   const { account } = boot;
   const db = options.db === ':memory:' ? ':memory:' : resolve(options.db);
   out(`Auditledge local API listening on ${server.url}`);
@@ -53,25 +73,6 @@ async function main(): Promise<void> {
   }
   out();
   out(`  new AuditLedge(apiKey, { baseUrl: '${server.url}' })`);
-
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      err(`${signal} again: exiting without waiting`);
-      process.exit(1);
-    }
-    stopping = true;
-    err(`${signal}: closing`);
-    server.close().then(
-      () => process.exit(0),
-      (e: unknown) => {
-        err(`close failed: ${String(e)}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
 }
 
 main().catch((e: unknown) => {

@@ -15,7 +15,7 @@ interface Cli {
   stderr: () => string;
   /** Resolves once the banner is printed, with the url and the key line. */
   ready: Promise<{ url: string; keyLine: string }>;
-  exit: Promise<number | null>;
+  exit: Promise<number | string | null>;
 }
 
 const children: ChildProcess[] = [];
@@ -43,7 +43,9 @@ function runCli(args: string[], env: Record<string, string> = {}): Cli {
   child.stderr?.on('data', (chunk: Buffer) => {
     err += chunk.toString();
   });
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exit = new Promise<number | string | null>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? `${signal}: ${err}`)),
+  );
   const ready = new Promise<{ url: string; keyLine: string }>((resolve, reject) => {
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();
