@@ -3,6 +3,7 @@ export type {
   AuditInfo,
   AuditOverrides,
   ExtraAuditEvent,
+  IdInput,
   ResourceInput,
   StatusFilter,
 } from '@auditledge/core/adapter';
