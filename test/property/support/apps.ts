@@ -1,0 +1,69 @@
+// One small app per framework, audited by its adapter, for the hostile-input properties.
+// Each route calls `hooks.handle(audit)` so a property can push anything through req.audit,
+// and the adapter options come from `hooks` so mappers can return anything.
+import type { AddressInfo } from 'node:net';
+import type { AuditLedge } from '../../../packages/core/src/index.js';
+
+export type AdapterFramework = 'express' | 'koa' | 'fastify';
+
+/** What the adapter's mappers and the route handlers do, swapped per property run. */
+export interface Hooks {
+  metadata(headers: Record<string, unknown>): unknown;
+  actor(): unknown;
+  /** Called inside every handler with the request's audit handle. */
+  handle(audit: { set(o: unknown): unknown; log(e: unknown): unknown; skip(): void }): void;
+}
+
+export interface RunningApp {
+  url: string;
+  close(): Promise<void>;
+}
+
+type Factory = (
+  client: AuditLedge,
+  hooks: Hooks,
+  onError: (err: unknown, ctx: unknown) => void,
+) => Promise<RunningApp>;
+
+const answer = { ok: true };
+
+const express: Factory = async (client, hooks, onError) => {
+  const { default: createApp } = await import('express');
+  const { auditMiddleware } = await import('../../../packages/express/src/index.js');
+  const app = createApp();
+  app.use(
+    auditMiddleware({
+      // The adapter sources import @auditledge/core, which tsc resolves to dist: same class at run time.
+      client: client as never,
+      onError: onError as never,
+      actor: () => hooks.actor() as never,
+      metadata: (req) => hooks.metadata(req.headers) as never,
+    }),
+  );
+  const handler = (req: { audit: unknown }, res: { json(b: unknown): void }) => {
+    hooks.handle(req.audit as never);
+    res.json(answer);
+  };
+  app.delete('/orgs/:orgId/invoices/:id', handler as never);
+  app.post('/invoices/:id/send', handler as never);
+  app.patch('/v1/api-keys/:keyId', handler as never);
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+};
+
+export const factories: Partial<Record<AdapterFramework, Factory>> = { express };
+
+/** Routes every app serves, with the params they take. */
+export const routes = [
+  { method: 'DELETE', path: (a: string, b: string) => `/orgs/${a}/invoices/${b}` },
+  { method: 'POST', path: (a: string) => `/invoices/${a}/send` },
+  { method: 'PATCH', path: (a: string) => `/v1/api-keys/${a}` },
+] as const;
