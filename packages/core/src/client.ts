@@ -238,11 +238,14 @@ export class AuditLedge {
       body: event.body,
       timeout: this.#options.timeout,
     };
-    return this.#transport.request(request).then(classifyResponse, (err: unknown) => ({
-      type: 'retry' as const,
-      error: networkError(err),
-      retryAfter: undefined,
-    }));
+    return this.#transport.request(request).then(
+      (res) => classifyResponse(res, this.#apiKey),
+      (err: unknown) => ({
+        type: 'retry' as const,
+        error: networkError(err, this.#apiKey),
+        retryAfter: undefined,
+      }),
+    );
   }
 
   /** A GET with the client's auth and timeout, retrying transient failures a couple of times. */
@@ -256,9 +259,9 @@ export class AuditLedge {
     for (let attempt = 0; ; attempt++) {
       let outcome: Outcome;
       try {
-        outcome = classifyResponse(await this.#transport.request(request));
+        outcome = classifyResponse(await this.#transport.request(request), this.#apiKey);
       } catch (err) {
-        outcome = { type: 'retry', error: networkError(err), retryAfter: undefined };
+        outcome = { type: 'retry', error: networkError(err, this.#apiKey), retryAfter: undefined };
       }
       if (outcome.type === 'delivered') return outcome.body;
       if (outcome.type !== 'retry' || attempt >= READ_RETRIES) throw outcome.error;

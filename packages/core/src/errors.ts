@@ -85,12 +85,20 @@ const statusCodes: Record<number, AuditLedgeErrorCode> = {
   429: 'AL_ERR_QUOTA_EXCEEDED',
 };
 
-/** Builds the error for a non-2xx answer, using the API's `{ error }` message when there is one. */
-export function httpError(status: number, body: string): AuditLedgeError {
+/** Replaces every occurrence of `secret` in `text`: servers and proxies sometimes echo credentials. */
+export function scrub(text: string, secret: string | undefined): string {
+  return secret && text.includes(secret) ? text.split(secret).join('[REDACTED]') : text;
+}
+
+/**
+ * Builds the error for a non-2xx answer, using the API's `{ error }` message when there is one.
+ * `secret` (the API key) is scrubbed from that message.
+ */
+export function httpError(status: number, body: string, secret?: string): AuditLedgeError {
   let message = `Auditledge API answered ${status}`;
   try {
     const parsed = JSON.parse(body) as { error?: unknown };
-    if (typeof parsed?.error === 'string') message += `: ${parsed.error}`;
+    if (typeof parsed?.error === 'string') message += `: ${scrub(parsed.error, secret)}`;
   } catch {
     // Not JSON (a proxy's HTML page, say): the status alone is the message.
   }

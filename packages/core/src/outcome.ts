@@ -1,5 +1,5 @@
 import { parseRetryAfter } from './backoff.js';
-import { AuditLedgeError, httpError } from './errors.js';
+import { AuditLedgeError, httpError, scrub } from './errors.js';
 import type { TransportResponse } from './transport.js';
 
 /** What one delivery attempt means for the queue. The queue itself knows nothing of HTTP. */
@@ -17,11 +17,11 @@ export type Outcome =
       retryAfter: number | undefined;
     };
 
-/** Maps an HTTP answer to what the queue should do with the event. */
-export function classifyResponse(res: TransportResponse): Outcome {
+/** Maps an HTTP answer to what the queue should do with the event; `secret` is kept out of messages. */
+export function classifyResponse(res: TransportResponse, secret?: string): Outcome {
   const { status } = res;
   if (status >= 200 && status < 300) return { type: 'delivered', body: res.body };
-  const error = httpError(status, res.body);
+  const error = httpError(status, res.body, secret);
   const retryAfter = parseRetryAfter(res.headers['retry-after']);
   if (status === 401 || status === 403) return { type: 'pause', state: 'unauthorized', error, retryAfter };
   if (status === 429) return { type: 'pause', state: 'quota_exceeded', error, retryAfter };
@@ -38,9 +38,9 @@ const TIMEOUT_CODES = new Set([
 ]);
 
 /** Wraps a transport failure (never an HTTP status) in our error family, keeping only its code and message. */
-export function networkError(err: unknown): AuditLedgeError {
+export function networkError(err: unknown, secret?: string): AuditLedgeError {
   const code = (err as { code?: unknown } | null)?.code;
-  const detail = err instanceof Error ? err.message : String(err);
+  const detail = scrub(err instanceof Error ? err.message : String(err), secret);
   if (typeof code === 'string' && TIMEOUT_CODES.has(code)) {
     return new AuditLedgeError('AL_ERR_TIMEOUT', `Auditledge API request timed out (${code})`);
   }
