@@ -1,0 +1,41 @@
+import { deriveRoute, type RouteSpec, routeSpec } from '@auditledge/core/adapter';
+import type { FastifyRequest, RouteOptions } from 'fastify';
+import type { RouteAuditSpec } from './types.js';
+
+/** Where the per-route audit declaration, validated once in `onRoute`, is kept in the route config. */
+export const kRouteSpec = Symbol('auditledge.routeSpec');
+
+type Config = { audit?: RouteAuditSpec | string | false; [kRouteSpec]?: RouteSpec<FastifyRequest> };
+
+// Routes registered before the plugin never went through onRoute: their spec is validated on
+// first use and kept here, keyed by their (stable) config object.
+const lateSpecs = new WeakMap<object, RouteSpec<FastifyRequest> | undefined>();
+
+/** Reads `config.audit` once, at route registration (a bad spec fails the registration). */
+export function declareRoute(routeOptions: RouteOptions): RouteSpec<FastifyRequest> | undefined {
+  const config = routeOptions.config as Config | undefined;
+  const declared = config?.audit;
+  if (declared === undefined) return undefined;
+  const spec = toSpec(declared);
+  // A new object: the user's config may be shared between routes. Fastify copies it, symbol keys included.
+  routeOptions.config = { ...config, [kRouteSpec]: spec } as RouteOptions['config'];
+  return spec;
+}
+
+/** The spec of the route that served a request. */
+export function specOf(config: object | undefined): RouteSpec<FastifyRequest> | undefined {
+  if (config === undefined) return undefined;
+  const c = config as Config;
+  if (c[kRouteSpec] !== undefined || c.audit === undefined) return c[kRouteSpec];
+  if (!lateSpecs.has(config)) lateSpecs.set(config, toSpec(c.audit));
+  return lateSpecs.get(config);
+}
+
+/** Whether a create on this route may take its id from the response body. */
+export function mayCreate(url: string): boolean {
+  return deriveRoute(url).idParam === undefined;
+}
+
+function toSpec(declared: RouteAuditSpec | string | false): RouteSpec<FastifyRequest> {
+  return typeof declared === 'string' ? routeSpec(declared) : routeSpec(declared);
+}

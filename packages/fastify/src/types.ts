@@ -1,0 +1,29 @@
+import type {
+  AuditHandle,
+  AuditOptions as CoreAuditOptions,
+  RouteAuditSpec as CoreRouteAuditSpec,
+} from '@auditledge/core/adapter';
+import type { FastifyRequest } from 'fastify';
+
+/**
+ * Options of the plugin; mappers receive the Fastify `request`. A client the plugin creates is
+ * shut down on `app.close()`; a client you pass is only flushed then.
+ */
+export type AuditOptions = CoreAuditOptions<FastifyRequest>;
+
+/** A per-route declaration for `config.audit`; mappers receive the Fastify `request`. */
+export type RouteAuditSpec = CoreRouteAuditSpec<FastifyRequest>;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * This route's audit declaration: a spec (`action`, `actor`, `resource`, `organization`,
+     * `metadata`, `skip`), an action name, or `false` to opt the route out.
+     */
+    audit?: RouteAuditSpec | string | false;
+  }
+  interface FastifyRequest {
+    /** This request's audit handle: `set()`, `skip()`, `log()`. */
+    audit: AuditHandle;
+  }
+}
