@@ -4,6 +4,7 @@ import { AccountStore } from './accounts.js';
 import { type BootstrapResult, bootstrap } from './bootstrap.js';
 import { MEMORY, openDatabase } from './db.js';
 import { EventStore } from './eventStore.js';
+import { GroupCommit } from './groupCommit.js';
 import { generateApiKey } from './keys.js';
 import type { LocalServer, LocalServerOptions } from './localServerTypes.js';
 import { isPlan, type Plan } from './plans.js';
@@ -37,11 +38,19 @@ export async function launch(
     const accounts = new AccountStore(db);
     const events = new EventStore(db);
     const boot = bootstrap(db, accounts, { ...options, now: clock() });
+    const commits = new GroupCommit(db);
+    // Writes outside ingestion commit the open batch first, so they stand on their own.
+    const write = <T>(work: () => T): T => {
+      commits.flush();
+      return work();
+    };
     events.sweep(clock());
-    http = createServer(createRequestListener({ accounts, events, clock }, options.onError ?? (() => {})));
+    http = createServer(
+      createRequestListener({ accounts, events, commits, clock }, options.onError ?? (() => {})),
+    );
     const address = await listen(http, options.port ?? 0, options.host ?? '127.0.0.1');
     // unref'd so an open server handle, not this timer, decides whether the process stays up.
-    const sweeper = setInterval(() => events.sweep(clock()), DAY_MS).unref();
+    const sweeper = setInterval(() => write(() => events.sweep(clock())), DAY_MS).unref();
     let closing: Promise<void> | undefined;
 
     const server: LocalServer = {
@@ -52,31 +61,34 @@ export async function launch(
       createAccount({ plan = 'free', organizationId } = {}) {
         assertPlan(plan);
         const apiKey = generateApiKey();
-        const account = db.transaction(() => {
-          const created = accounts.createAccount(plan, organizationId, clock());
-          accounts.addKey(created.id, apiKey, clock());
-          return created;
-        })();
+        const account = write(
+          db.transaction(() => {
+            const created = accounts.createAccount(plan, organizationId, clock());
+            accounts.addKey(created.id, apiKey, clock());
+            return created;
+          }),
+        );
         return { accountId: account.id, apiKey, organizationId: account.organization_id };
       },
       createApiKey({ accountId = boot.account.id } = {}) {
         if (!accounts.getAccount(accountId)) throw new Error(`Unknown account: ${accountId}`);
         const apiKey = generateApiKey();
-        accounts.addKey(accountId, apiKey, clock());
+        write(() => accounts.addKey(accountId, apiKey, clock()));
         return apiKey;
       },
-      revokeApiKey: (key) => accounts.revoke(key, clock()),
+      revokeApiKey: (key) => write(() => accounts.revoke(key, clock())),
       setPlan(accountId, plan) {
         assertPlan(plan);
-        if (!accounts.setPlan(accountId, plan)) throw new Error(`Unknown account: ${accountId}`);
+        if (!write(() => accounts.setPlan(accountId, plan))) throw new Error(`Unknown account: ${accountId}`);
       },
-      sweepRetention: (now = clock()) => events.sweep(now),
+      sweepRetention: (now = clock()) => write(() => events.sweep(now)),
       close() {
         closing ??= new Promise<void>((resolve) => {
           clearInterval(sweeper);
           const cut = setTimeout(() => http?.closeAllConnections(), CLOSE_GRACE_MS).unref();
           http?.close(() => {
             clearTimeout(cut);
+            commits.flush();
             db.close();
             resolve();
           });

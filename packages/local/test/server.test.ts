@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, onTestFinished, test } from 'vitest';
 import { startLocalServer } from '../src/index.js';
 import { hashApiKey } from '../src/keys.js';
 import { call, list, logEvent, start, usage } from './helpers.js';
@@ -93,6 +93,22 @@ describe('startLocalServer', () => {
     const raw = new Database(db, { readonly: true });
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     raw.close();
+  });
+
+  test('a 201 means persisted: every acknowledged event is already in the file', async () => {
+    const { db } = tempDb();
+    const server = await startLocalServer({ port: 0, db });
+    onTestFinished(() => server.close());
+    const reader = new Database(db, { readonly: true });
+    onTestFinished(() => reader.close());
+    const exists = reader.prepare('SELECT 1 FROM events WHERE id = ?');
+    const seen: boolean[] = await Promise.all(
+      Array.from({ length: 200 }, async (_, i) => {
+        const event = await logEvent(server, { action: `burst.${i}` });
+        return exists.get(event.id) !== undefined;
+      }),
+    );
+    expect(seen).toEqual(Array(200).fill(true));
   });
 
   test('a revoked key cannot be registered again', async () => {

@@ -10,13 +10,14 @@ const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 /** `POST /v1/events`: 201 with the stored event, also for a repeated `Idempotency-Key`. */
 export async function createEvent({ req, res, ctx, key }: RouteRequest): Promise<void> {
   const input = validateEvent(await readJsonBody(req));
-  const outcome = ctx.events.insert({
+  const args = {
     account: key.account,
     keyId: key.keyId,
     input,
     idempotencyKey: idempotencyKey(req.headers['idempotency-key']),
     now: ctx.clock(),
-  });
+  };
+  const outcome = await ctx.commits.run(() => ctx.events.insert(args));
   if (outcome.kind === 'limit') throw new HttpError(429, 'Monthly event limit reached');
   sendJson(res, 201, `{"success":true,"event":${eventJson(outcome.row)}}`);
 }
