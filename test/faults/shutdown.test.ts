@@ -3,7 +3,7 @@
 // with the API up everything is delivered before exit; with it down the report lists every
 // event and the process still exits within its timeout. SIGKILL loses what was in memory.
 import { afterEach, describe, expect, test } from 'vitest';
-import { type AppProcess, startApp } from './support/appProcess.js';
+import { type AppProcess, frameworks, startApp } from './support/appProcess.js';
 import { expectTrail } from './support/checks.js';
 import { type FaultApi, freePort, startFaultApi } from './support/faultApi.js';
 
@@ -32,12 +32,12 @@ async function queueThenTerm(target: AppProcess) {
   return { signal, report, exit };
 }
 
-describe('SIGTERM with thousands of events queued', () => {
+describe.each(frameworks)('SIGTERM with thousands of events queued: %s app', (framework) => {
   test('API up: every event is delivered before the process exits', async () => {
     api = await startFaultApi();
     // A slow API (1 ms per event, 8 at a time), so most of the events are still queued at the signal.
     api.script(() => ({ commitAfter: 1 }));
-    app = await startApp({ baseUrl: api.url, client, shutdownTimeout: 15_000 });
+    app = await startApp({ baseUrl: api.url, client, shutdownTimeout: 15_000, framework });
 
     const { signal, report, exit } = await queueThenTerm(app);
 
@@ -61,7 +61,12 @@ describe('SIGTERM with thousands of events queued', () => {
         api = await startFaultApi();
         api.script(() => 'stall');
       }
-      app = await startApp({ baseUrl: api.url, client: { ...client, timeout: 5_000 }, shutdownTimeout });
+      app = await startApp({
+        baseUrl: api.url,
+        client: { ...client, timeout: 5_000 },
+        shutdownTimeout,
+        framework,
+      });
 
       const { signal, report, exit } = await queueThenTerm(app);
 

@@ -4,6 +4,12 @@ import { fileURLToPath } from 'node:url';
 import type { AppConfig, ChildMessage, Command, Framework, Snapshot } from '../fixtures/protocol.js';
 
 const fixture = fileURLToPath(new URL('../fixtures/app.ts', import.meta.url));
+// Maps @auditledge/* to the TypeScript sources for tsx, so the adapters in the child run the
+// same code as the tests (no build needed, no stale dist).
+const tsconfig = fileURLToPath(new URL('../fixtures/tsconfig.json', import.meta.url));
+
+/** Every app the fixture can run: a bare node:http app on the core client, and one per adapter. */
+export const frameworks: Framework[] = ['node', 'express', 'koa'];
 
 export const API_KEY = 'al_live_fault_suite_0123456789abcdef';
 
@@ -62,7 +68,12 @@ export async function startApp(options: {
   };
   const child = fork(fixture, [], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, AL_FAULT_APP: JSON.stringify(config), AUDITLEDGE_API_KEY: '' },
+    env: {
+      ...process.env,
+      AL_FAULT_APP: JSON.stringify(config),
+      AUDITLEDGE_API_KEY: '',
+      TSX_TSCONFIG_PATH: tsconfig,
+    },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let stderr = '';

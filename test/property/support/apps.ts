@@ -59,7 +59,41 @@ const express: Factory = async (client, hooks, onError) => {
   };
 };
 
-export const factories: Partial<Record<AdapterFramework, Factory>> = { express };
+const koa: Factory = async (client, hooks, onError) => {
+  const { default: Koa } = await import('koa');
+  const { default: Router } = await import('@koa/router');
+  const { auditMiddleware } = await import('../../../packages/koa/src/index.js');
+  const app = new Koa();
+  const router = new Router();
+  app.use(
+    auditMiddleware({
+      client: client as never,
+      onError: onError as never,
+      actor: () => hooks.actor() as never,
+      metadata: (ctx) => hooks.metadata(ctx.req.headers) as never,
+    }),
+  );
+  const handler = (ctx: { state: { audit: unknown }; body: unknown }) => {
+    hooks.handle(ctx.state.audit as never);
+    ctx.body = answer;
+  };
+  router.delete('/orgs/:orgId/invoices/:id', handler as never);
+  router.post('/invoices/:id/send', handler as never);
+  router.patch('/v1/api-keys/:keyId', handler as never);
+  app.use(router.routes());
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+};
+
+export const factories: Partial<Record<AdapterFramework, Factory>> = { express, koa };
 
 /** Routes every app serves, with the params they take. */
 export const routes = [
