@@ -21,15 +21,26 @@ const N = 3_000;
 const bulkIds = Array.from({ length: N }, (_, i) => `bulk_${i}`);
 const client = { maxQueueSize: 5_000, maxQueueBytes: 8 * 1024 * 1024, maxRetries: 1_000 };
 
-/** Queues N events in one request, then sends SIGTERM at once. */
-async function queueThenTerm(target: AppProcess) {
+/** Queues N events in one request, then sends SIGTERM at once; a process that hangs fails. */
+async function queueThenTerm(target: AppProcess, exitWithinMs: number) {
   const [res] = await target.traffic('POST', [`/bulk/${N}`], 1);
   expect(res?.status).toBe(200);
   target.child.kill('SIGTERM');
   const signal = await target.message('signal');
-  const report = await target.message('shutdown');
-  const exit = await target.exited;
-  return { signal, report, exit };
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`the process did not exit within ${exitWithinMs} ms of SIGTERM`)),
+      exitWithinMs,
+    );
+  });
+  try {
+    const report = await Promise.race([target.message('shutdown'), hung]);
+    const exit = await Promise.race([target.exited, hung]);
+    return { signal, report, exit };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 describe.each(frameworks)('SIGTERM with thousands of events queued: %s app', (framework) => {
@@ -39,7 +50,7 @@ describe.each(frameworks)('SIGTERM with thousands of events queued: %s app', (fr
     api.script(() => ({ commitAfter: 1 }));
     app = await startApp({ baseUrl: api.url, client, shutdownTimeout: 15_000, framework });
 
-    const { signal, report, exit } = await queueThenTerm(app);
+    const { signal, report, exit } = await queueThenTerm(app, 15_000);
 
     expect(signal.stats.queued + signal.stats.inFlight).toBeGreaterThanOrEqual(N / 2);
     expect(exit).toEqual({ code: 0, signal: null });
@@ -68,7 +79,8 @@ describe.each(frameworks)('SIGTERM with thousands of events queued: %s app', (fr
         framework,
       });
 
-      const { signal, report, exit } = await queueThenTerm(app);
+      // Generous slack over the timeout for a busy 2-core machine; a hang fails.
+      const { signal, report, exit } = await queueThenTerm(app, shutdownTimeout + 4_000);
 
       expect(signal.stats.accepted).toBe(N);
       expect(exit).toEqual({ code: 0, signal: null });
