@@ -95,7 +95,7 @@ describe('startLocalServer', () => {
     raw.close();
   });
 
-  test('a 201 means persisted: every acknowledged event is already in the file', async () => {
+  test('acknowledged events are committed: another connection to the file sees each one', async () => {
     const { db } = tempDb();
     const server = await startLocalServer({ port: 0, db });
     onTestFinished(() => server.close());
