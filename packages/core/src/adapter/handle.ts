@@ -21,6 +21,8 @@ export class RequestAudit implements AuditHandle {
   body: unknown = undefined;
   /** Set once the adapter listens for the end of the response. */
   armed = false;
+  /** What `set()` threw, reported instead of sending the request's event. */
+  failure: unknown = undefined;
 
   constructor(start: number = performance.now()) {
     this.start = start;
@@ -28,6 +30,18 @@ export class RequestAudit implements AuditHandle {
 
   set(overrides: AuditOverrides): this {
     if (overrides === null || typeof overrides !== 'object') return this;
+    // Called from the handler: never throws into it. A getter that throws (a lazy ORM field
+    // read after its session closed) is reported when the response finishes, and the
+    // request's event is not sent half-built.
+    try {
+      this.merge(overrides);
+    } catch (error) {
+      this.failure ??= error ?? new Error('req.audit.set() failed');
+    }
+    return this;
+  }
+
+  private merge(overrides: AuditOverrides): void {
     const current = this.overrides;
     if (current === undefined) {
       this.overrides = {
@@ -35,14 +49,13 @@ export class RequestAudit implements AuditHandle {
         resource: overrides.resource && { ...overrides.resource },
         metadata: overrides.metadata && mergeMetadata({}, overrides.metadata),
       };
-      return this;
+      return;
     }
     for (const key of ['action', 'actor', 'organization_id', 'organization'] as const) {
       if (overrides[key] !== undefined) (current as Record<string, unknown>)[key] = overrides[key];
     }
     if (overrides.resource) current.resource = { ...current.resource, ...overrides.resource };
     if (overrides.metadata) current.metadata = mergeMetadata(current.metadata ?? {}, overrides.metadata);
-    return this;
   }
 
   skip(): void {
@@ -52,8 +65,15 @@ export class RequestAudit implements AuditHandle {
   log(event: ExtraAuditEvent): void {
     if (event === null || typeof event !== 'object') return;
     // A copy, so the handler may reuse its object; built into the event after the response.
+    // If even copying throws, the original is kept: reading it again then reports the error.
+    let copy: ExtraAuditEvent;
+    try {
+      copy = { ...event };
+    } catch {
+      copy = event;
+    }
     if (this.events === undefined) this.events = [];
-    this.events.push({ ...event });
+    this.events.push(copy);
     this.arm();
   }
 

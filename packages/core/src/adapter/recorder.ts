@@ -57,6 +57,7 @@ export class AuditRecorder<Req> {
       const resolver = new EventResolver(this.options, state, facts, spec || undefined);
       if (wanted) {
         try {
+          if (state.failure !== undefined) throw state.failure;
           if (!resolver.skipped()) this.enqueue(resolver.requestEvent());
         } catch (error) {
           this.report(error, facts);
