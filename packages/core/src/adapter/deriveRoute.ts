@@ -126,7 +126,8 @@ function tokenize(template: string): Token[] {
     }
     // `invoices.json` or `files:upload`: the noun is what comes before the punctuation.
     const literal = raw.replace(/[.:;,+!~'].*$/, '');
-    if (literal === '' || ignored.test(literal)) continue;
+    // A segment of punctuation only (`...`, `%`) names nothing.
+    if (ignored.test(literal) || toSnakeCase(literal) === '') continue;
     tokens.push({ param: false, value: literal });
   }
   return tokens;

@@ -71,10 +71,11 @@ export function singularizeWord(word: string): string {
  * toSnakeCase('api-keys'); // 'api_keys'
  */
 export function toSnakeCase(segment: string): string {
+  // Unicode-aware: `/équipes` and `/日本` name collections too, and must not come out empty.
   return segment
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([\p{Ll}\p{N}])(\p{Lu})/gu, '$1_$2')
     .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/[^\p{L}\p{N}]+/gu, '_')
     .replace(/^_+|_+$/g, '');
 }
 

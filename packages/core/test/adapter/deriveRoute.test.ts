@@ -34,6 +34,13 @@ describe('the derivation table', () => {
     expect(route).toMatchObject({ template, type, idParam, orgParam });
   });
 
+  test('collections named in any script keep a usable type; punctuation-only segments name nothing', () => {
+    expect(deriveAction(deriveRoute('/équipes/:id'), 'DELETE')).toBe('équipe.deleted');
+    expect(deriveRoute('/日本/:id').type).toBe('日本');
+    expect(deriveRoute('/.../:id').type).toBeUndefined();
+    expect(deriveRoute('/invoices/%/:id').type).toBe('invoice');
+  });
+
   test('a template without a literal segment has no type and no action', () => {
     const route = deriveRoute('/:id');
     expect(route.type).toBeUndefined();
