@@ -1,6 +1,7 @@
 /**
- * Metadata keys replaced by `"[REDACTED]"` by default, compared case-insensitively at any depth.
- * The `redact` option adds to this list; `redact: false` turns redaction off.
+ * Metadata keys replaced by `"[REDACTED]"` by default, at any depth, whatever the spelling: case,
+ * `-` and `_` are ignored, so `accessToken`, `ACCESS_TOKEN` and `access-token` all match
+ * `access_token`. The `redact` option adds to this list; `redact: false` turns redaction off.
  */
 export const defaultRedactKeys: readonly string[] = Object.freeze([
   'password',
@@ -47,8 +48,8 @@ export type Redactor = (metadata: Record<string, unknown>) => Record<string, unk
  */
 export function createRedactor(option: readonly string[] | false | undefined): Redactor {
   if (option === false) return (metadata) => metadata;
-  const keys = new Set<string>(defaultRedactKeys);
-  for (const key of option ?? []) keys.add(String(key).toLowerCase());
+  const keys = new Set<string>(defaultRedactKeys.map(normalizeKey));
+  for (const key of option ?? []) keys.add(normalizeKey(String(key)));
   return function redactMetadata(metadata) {
     return copy(metadata, keys, 0, undefined) as Record<string, unknown>;
   };
@@ -76,12 +77,17 @@ function copy(
       // A `__proto__` key (from JSON.parse, say) would set the copy's prototype: drop it.
       if (key === '__proto__') continue;
       const item = (value as Record<string, unknown>)[key];
-      obj[key] = keys.has(key.toLowerCase()) ? REDACTED : copy(item, keys, depth + 1, path);
+      obj[key] = keys.has(normalizeKey(key)) ? REDACTED : copy(item, keys, depth + 1, path);
     }
     out = obj;
   }
   path.delete(value);
   return out;
+}
+
+/** `x-api-key`, `X_API_KEY`, `xApiKey` and `XApiKey` are one name. */
+function normalizeKey(key: string): string {
+  return key.toLowerCase().replace(/[-_]/g, '');
 }
 
 function isPlainObject(value: object): boolean {

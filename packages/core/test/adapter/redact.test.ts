@@ -47,6 +47,24 @@ test('every documented default key is redacted', () => {
   }
 });
 
+test('spelling does not matter: camelCase, PascalCase, kebab-case, snake_case, UPPER', () => {
+  const redact = createRedactor(['creditCard']);
+  const input = {
+    accessToken: 1,
+    AccessToken: 2,
+    'access-token': 3,
+    ACCESS_TOKEN: 4,
+    setCookie: 5,
+    xApiKey: 6,
+    X_API_KEY: 7,
+    clientSecret: 8,
+    credit_card: 9,
+    tokens: 'kept',
+  };
+  const out = redact(input);
+  expect(Object.entries(out).filter(([, v]) => v !== REDACTED)).toEqual([['tokens', 'kept']]);
+});
+
 test('extra keys add to the defaults; false turns redaction off', () => {
   expect(createRedactor(['SSN'])({ ssn: '1', password: 'p', name: 'n' })).toEqual({
     ssn: REDACTED,
