@@ -93,7 +93,34 @@ const koa: Factory = async (client, hooks, onError) => {
   };
 };
 
-export const factories: Partial<Record<AdapterFramework, Factory>> = { express, koa };
+const fastify: Factory = async (client, hooks, onError) => {
+  const { default: Fastify } = await import('fastify');
+  const { auditledge } = await import('../../../packages/fastify/src/index.js');
+  const app = Fastify();
+  await app.register(auditledge, {
+    client: client as never,
+    onError: onError as never,
+    actor: () => hooks.actor() as never,
+    metadata: (request) => hooks.metadata(request.headers) as never,
+  });
+  const handler = async (request: { audit: unknown }) => {
+    hooks.handle(request.audit as never);
+    return answer;
+  };
+  app.delete('/orgs/:orgId/invoices/:id', handler as never);
+  app.post('/invoices/:id/send', handler as never);
+  app.patch('/v1/api-keys/:keyId', handler as never);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
+    close: async () => {
+      app.server.closeAllConnections();
+      await app.close();
+    },
+  };
+};
+
+export const factories: Partial<Record<AdapterFramework, Factory>> = { express, koa, fastify };
 
 /** Routes every app serves, with the params they take. */
 export const routes = [
