@@ -140,7 +140,7 @@ async function main(): Promise<boolean> {
     const csv = await client.export({ format: 'csv' });
     mkdirSync(dirname(CSV_PATH), { recursive: true });
     writeFileSync(CSV_PATH, csv);
-    const csvRows = csv.trimEnd().split('\n').length - 1;
+    const csvRows = csv.trimEnd().split(/\r?\n/).length - 1;
     out(
       `${bold('CSV export')}  ${dim("(export({ format: 'csv' }))")}  ${relative(process.cwd(), CSV_PATH)} (${csvRows} rows)`,
     );

@@ -49,7 +49,7 @@ describe('npm run demo', () => {
     expect(stdout).toContain(`plan free: ${audited * 3} of 10,000 events this month`);
     expect(stdout.includes('\u001b[')).toBe(false); // no colour codes when stdout is not a terminal
 
-    const csv = readFileSync(`${root}.auditledge/demo-audit-log.csv`, 'utf8').trimEnd().split('\n');
+    const csv = readFileSync(`${root}.auditledge/demo-audit-log.csv`, 'utf8').trimEnd().split(/\r?\n/); // RFC 4180: CRLF
     expect(csv[0]).toBe(
       'id,timestamp,actor_id,actor_name,action,resource_type,resource_id,resource_name,organization_id',
     );
