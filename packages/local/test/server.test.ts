@@ -111,6 +111,24 @@ describe('startLocalServer', () => {
     expect(seen).toEqual(Array(200).fill(true));
   });
 
+  test('an unexpected failure is a 500 with no detail, reported to onError', async () => {
+    const { db } = tempDb();
+    const errors: unknown[] = [];
+    const server = await startLocalServer({ port: 0, db, onError: (err) => errors.push(err) });
+    onTestFinished(() => server.close());
+    await logEvent(server);
+    // Break the file behind the server's back, as a damaged or hand-edited database would be.
+    const other = new Database(db);
+    other.exec('DROP TABLE events');
+    other.close();
+    const reply = await call(server, '/v1/events');
+    expect(reply.status).toBe(500);
+    expect(reply.json).toEqual({ error: 'Internal server error' });
+    expect(errors).toHaveLength(1);
+    expect(String(errors[0])).toContain('no such table: events');
+    expect((await call(server, '/v1/usage')).status).toBe(200);
+  });
+
   test('a revoked key cannot be registered again', async () => {
     const { db } = tempDb();
     const first = await startLocalServer({ port: 0, db, apiKey: 'al_will_be_revoked' });
