@@ -100,7 +100,9 @@ describe('startLocalServer', () => {
     const server = await startLocalServer({ port: 0, db });
     onTestFinished(() => server.close());
     const reader = new Database(db, { readonly: true });
-    onTestFinished(() => reader.close());
+    onTestFinished(() => {
+      reader.close();
+    });
     const exists = reader.prepare('SELECT 1 FROM events WHERE id = ?');
     const seen: boolean[] = await Promise.all(
       Array.from({ length: 200 }, async (_, i) => {
