@@ -32,6 +32,7 @@ export async function launch(
 ): Promise<{ server: LocalServer; boot: BootstrapResult }> {
   if (options.plan !== undefined) assertPlan(options.plan);
   const clock = options.now ?? (() => new Date());
+  const onError = options.onError ?? (() => {});
   const db = openDatabase(options.db ?? MEMORY);
   let http: Server | undefined;
   try {
@@ -45,12 +46,16 @@ export async function launch(
       return work();
     };
     events.sweep(clock());
-    http = createServer(
-      createRequestListener({ accounts, events, commits, clock }, options.onError ?? (() => {})),
-    );
+    http = createServer(createRequestListener({ accounts, events, commits, clock }, onError));
     const address = await listen(http, options.port ?? 0, options.host ?? '127.0.0.1');
     // unref'd so an open server handle, not this timer, decides whether the process stays up.
-    const sweeper = setInterval(() => write(() => events.sweep(clock())), DAY_MS).unref();
+    const sweeper = setInterval(() => {
+      try {
+        write(() => events.sweep(clock()));
+      } catch (err) {
+        onError(err);
+      }
+    }, DAY_MS).unref();
     let closing: Promise<void> | undefined;
 
     const server: LocalServer = {
