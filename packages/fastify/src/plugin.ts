@@ -1,3 +1,4 @@
+import type { AuditLedge } from '@auditledge/core';
 import { AuditRecorder, headerValue, RequestAudit, stripQuery } from '@auditledge/core/adapter';
 import type {
   FastifyInstance,
@@ -12,6 +13,19 @@ import { declareRoute, mayCreate, specOf } from './routeAudit.js';
 import type { AuditOptions } from './types.js';
 
 const kAudit = Symbol('auditledge.audit');
+
+/** How long `app.close()` waits for the queue of a client the app passed in. */
+const PASSED_CLIENT_FLUSH_MS = 1000;
+
+function flushWithin(client: AuditLedge, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+    // A flush that settles first must not leave the process waiting on this timer.
+    timer.unref();
+  });
+  return Promise.race([client.flush(), deadline]).finally(() => clearTimeout(timer));
+}
 
 type AuditedRequest = FastifyRequest & { [kAudit]: RequestAudit | null };
 
@@ -88,9 +102,11 @@ async function auditledgePlugin(fastify: FastifyInstance, options: AuditOptions)
   });
 
   fastify.addHook('onClose', async function auditClose() {
-    // Our own client is ours to close; a client the app passed in only gets flushed.
+    // Our own client is ours to close (shutdown() has its own deadline). A client the app passed
+    // in is the app's to shut down: it only gets a flush, bounded so that a down API cannot
+    // hold app.close() (and the app's own shutdown deadline) hostage.
     if (recorder.ownsClient) await recorder.client.shutdown();
-    else await recorder.client.flush();
+    else await flushWithin(recorder.client, PASSED_CLIENT_FLUSH_MS);
   });
 }
 
@@ -100,8 +116,9 @@ async function auditledgePlugin(fastify: FastifyInstance, options: AuditOptions)
  * `DELETE /invoices/:id` becomes `invoice.deleted` on `{ type: 'invoice', id }`. Events are
  * built in `onResponse` and handed to the client without waiting. Per-route declarations go in
  * `config.audit` and are read once, when the route is added: register the plugin before your
- * routes. On `app.close()` a client the plugin created is shut down; a client you passed is
- * flushed, not shut down.
+ * routes. On `app.close()` a client the plugin created is shut down (within the client's
+ * shutdown timeout); a client you passed is flushed for up to 1 s, never shut down: call its
+ * `shutdown()` after `app.close()`.
  *
  * @example
  * await app.register(auditledge, { organization: (request) => request.user?.tenantId });

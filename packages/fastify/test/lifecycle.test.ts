@@ -70,6 +70,19 @@ test('app.close() flushes a client the app passed in, and leaves it running', as
   expect(api.stored).toHaveLength(2);
 });
 
+test('app.close() does not hang on a passed client whose API never answers: its flush is bounded', async () => {
+  api.script(() => 'stall');
+  const client = new AuditLedge('al_shared', { baseUrl: api.url, flushInterval: 5, timeout: 30_000 });
+  const app = await appWith({ client });
+  await app.inject({ method: 'DELETE', url: '/invoices/inv_1' });
+  const started = Date.now();
+  await app.close();
+  expect(Date.now() - started).toBeLessThan(3000);
+  expect(client.stats()).toMatchObject({ state: 'running', delivered: 0 });
+  const report = await client.shutdown({ timeout: 50 });
+  expect(report.pending).toBe(1);
+});
+
 test('the client the plugin creates reports delivery failures to the same onError', async () => {
   api.script(() => ({ status: 400, body: { error: 'Missing required fields' } }));
   const errors: [AuditLedgeError, ErrorContext][] = [];
