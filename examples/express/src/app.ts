@@ -86,6 +86,7 @@ export function createApp({ client, store = new SaasStore() }: AppOptions): expr
     res.status(204).end();
   });
   // 4. A per-route declaration: `invoice.sent` rather than the derived `invoice.send`.
+  //    (Typing `req` keeps `req.params.id` a string: Express infers params from the first handler.)
   app.post('/invoices/:id/send', audit('invoice.sent'), (req: Request<{ id: string }>, res) => {
     res.json(store.sendInvoice(req.user, req.params.id));
   });

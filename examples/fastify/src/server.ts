@@ -16,7 +16,7 @@ console.log(`Fastify example listening on ${url} (audit events to ${config.targe
 //    every queued event before exiting.
 let stopping = false;
 async function shutdown(signal: NodeJS.Signals): Promise<void> {
-  if (stopping) return;
+  if (stopping) process.exit(1); // a second Ctrl-C: do not wait any longer
   stopping = true;
   console.log(`${signal}: closing`);
   await app.close();

@@ -18,7 +18,7 @@ const server = app.listen(config.port, '127.0.0.1', () => {
 //    every queued event before exiting.
 let stopping = false;
 function shutdown(signal: NodeJS.Signals): void {
-  if (stopping) return;
+  if (stopping) process.exit(1); // a second Ctrl-C: do not wait any longer
   stopping = true;
   console.log(`${signal}: closing`);
   server.close(async () => {
