@@ -26,7 +26,8 @@ export interface EventBody {
 
 /**
  * What to do with one request.
- * - `{ status }`: answer without storing (an error, or a 2xx that stores nothing).
+ * - `{ status, delay? }`: answer without storing (an error, or a 2xx that stores nothing),
+ *   `delay` ms after the request arrived.
  * - `'reset'` / `'stall'`: destroy the socket / never answer, storing nothing.
  * - `'commit-reset'`: store the event, then destroy the socket half-way through the 201: the
  *   answer is lost, so the client must retry and the store must deduplicate.
@@ -36,7 +37,7 @@ export interface EventBody {
  * - `undefined`: the default, store (once per Idempotency-Key) and answer 201 with the event.
  */
 export type Fault =
-  | { status: number; headers?: Record<string, string>; body?: string }
+  | { status: number; headers?: Record<string, string>; body?: string; delay?: number }
   | 'reset'
   | 'stall'
   | 'commit-reset'
@@ -168,12 +169,17 @@ export async function startFaultApi(options: { port?: number; listen?: boolean }
       }, fault.commitAfter);
       return;
     }
-    reply(
-      res,
-      fault.status,
-      fault.body ?? JSON.stringify({ error: `status ${fault.status}` }),
-      fault.headers,
-    );
+    const answer = () =>
+      reply(
+        res,
+        fault.status,
+        fault.body ?? JSON.stringify({ error: `status ${fault.status}` }),
+        fault.headers,
+      );
+    if (fault.delay === undefined) return answer();
+    setTimeout(() => {
+      if (!res.destroyed) answer();
+    }, fault.delay);
   };
 
   const reply = (res: ServerResponse, status: number, payload: string, headers?: Record<string, string>) => {
