@@ -6,12 +6,12 @@
 //   pnpm bench:delivery --quick    (CI: 3 rounds of 2,000 events)
 import { AuditLedge } from '@auditledge/core';
 import { Pool } from 'undici';
-import { alternate, fmt, median, quick, startSink } from './lib/run.js';
+import { alternate, goal, isMain, quick, startSink } from './lib/run.js';
+import { fmt, median, pct } from './lib/stats.js';
 
 const N = quick ? 2_000 : 20_000;
 const ROUNDS = quick ? 3 : 7;
 const concurrency = Number(process.env.CONCURRENCY ?? 64);
-const sink = await startSink();
 const body = JSON.stringify({
   actor: { id: 'user_1', name: 'Alice' },
   action: 'invoice.deleted',
@@ -35,61 +35,71 @@ async function closedLoop(send: (i: number) => Promise<void>): Promise<number> {
   return N / ((performance.now() - started) / 1000);
 }
 
-const results = await alternate(ROUNDS, {
-  // A new pool per round, as each client round starts with a new client (cold connections both).
-  'undici Pool (ceiling)': async () => {
-    const pool = new Pool(sink.url, { connections: concurrency, pipelining: 1 });
-    const rate = await closedLoop(async (i) => {
-      const res = await pool.request({
-        method: 'POST',
-        path: '/v1/events',
-        headers: { ...headers, 'idempotency-key': String(i) },
-        body,
+export async function delivery(): Promise<{ report: string }> {
+  const sink = await startSink();
+  const results = await alternate(ROUNDS, {
+    // A new pool per round, as each client round starts with a new client (cold connections both).
+    'undici Pool (ceiling)': async () => {
+      const pool = new Pool(sink.url, { connections: concurrency, pipelining: 1 });
+      const rate = await closedLoop(async (i) => {
+        const res = await pool.request({
+          method: 'POST',
+          path: '/v1/events',
+          headers: { ...headers, 'idempotency-key': String(i) },
+          body,
+        });
+        await res.body.text();
       });
-      await res.body.text();
-    });
-    await pool.close();
-    return rate;
-  },
-  '@auditledge/core': async () => {
-    const audit = new AuditLedge('al_bench', { baseUrl: sink.url, concurrency, maxQueueSize: N });
-    const started = performance.now();
-    for (let i = 0; i < N; i++) {
-      audit.enqueue({
-        actor: { id: 'user_1', name: 'Alice' },
-        action: 'invoice.deleted',
-        resource: { type: 'invoice', id: 'inv_1' },
-      });
-    }
-    await audit.flush();
-    const rate = N / ((performance.now() - started) / 1000);
-    const s = audit.stats();
-    if (s.delivered !== N) throw new Error(`delivered ${s.delivered} of ${N}`);
-    await audit.shutdown();
-    return rate;
-  },
-  'fetch per event': () =>
-    closedLoop(async (i) => {
-      const res = await fetch(`${sink.url}/v1/events`, {
-        method: 'POST',
-        headers: { ...headers, 'idempotency-key': String(i) },
-        body,
-      });
-      await res.text();
-    }),
-});
-await sink.close();
-
-const ceiling = median(results['undici Pool (ceiling)']);
-const ours = median(results['@auditledge/core']);
-const naive = median(results['fetch per event']);
-console.log(
-  `\nDelivery throughput, ${N} events x ${ROUNDS} rounds, concurrency ${concurrency} (median events/s)`,
-);
-console.log('| variant | events/s | vs ours |');
-console.log('|---|---:|---:|');
-for (const [name, samples] of Object.entries(results)) {
-  console.log(`| ${name} | ${fmt(median(samples))} | ${fmt(median(samples) / ours, 2)}x |`);
+      await pool.close();
+      return rate;
+    },
+    '@auditledge/core': async () => {
+      const audit = new AuditLedge('al_bench', { baseUrl: sink.url, concurrency, maxQueueSize: N });
+      const started = performance.now();
+      for (let i = 0; i < N; i++) {
+        audit.enqueue({
+          actor: { id: 'user_1', name: 'Alice' },
+          action: 'invoice.deleted',
+          resource: { type: 'invoice', id: 'inv_1' },
+        });
+      }
+      await audit.flush();
+      const rate = N / ((performance.now() - started) / 1000);
+      const s = audit.stats();
+      if (s.delivered !== N) throw new Error(`delivered ${s.delivered} of ${N}`);
+      await audit.shutdown();
+      return rate;
+    },
+    'fetch per event': () =>
+      closedLoop(async (i) => {
+        const res = await fetch(`${sink.url}/v1/events`, {
+          method: 'POST',
+          headers: { ...headers, 'idempotency-key': String(i) },
+          body,
+        });
+        await res.text();
+      }),
+  }).finally(() => sink.close());
+  const ceiling = median(results['undici Pool (ceiling)']);
+  const ours = median(results['@auditledge/core']);
+  const naive = median(results['fetch per event']);
+  const lines = [
+    `### 2. Delivery throughput (${fmt(N)} events x ${ROUNDS} alternated rounds, concurrency ${concurrency}, median events/s)`,
+    '',
+    '| variant | events/s | vs ours |',
+    '|---|---:|---:|',
+  ];
+  for (const [name, samples] of Object.entries(results)) {
+    lines.push(`| ${name} | ${fmt(median(samples))} | ${fmt(median(samples) / ours, 2)}x |`);
+  }
+  lines.push(
+    '',
+    goal('ours >= 90% of an undici Pool', ours / ceiling >= 0.9, pct(ours / ceiling)),
+    goal('ours >= 6x fetch', ours / naive >= 6, `${fmt(ours / naive, 1)}x`),
+  );
+  const report = lines.join('\n');
+  console.log(`\n${report}`);
+  return { report };
 }
-console.log(`\nours / undici Pool = ${fmt((ours / ceiling) * 100, 1)}% (goal >= 90%)`);
-console.log(`ours / fetch = ${fmt(ours / naive, 1)}x (goal >= 6x)`);
+
+if (isMain(import.meta.url)) await delivery();

@@ -41,8 +41,11 @@ process.on('message', async (msg: { type: string; ms?: number }) => {
   if (msg.type === 'stats')
     send({ type: 'stats', pipeline: pipeline(), memory: process.memoryUsage(), cpu: process.cpuUsage() });
   if (msg.type === 'flush') {
-    const deadline = new Promise((resolve) => setTimeout(resolve, msg.ms ?? 10_000).unref());
-    await Promise.race([client?.flush(), deadline]);
+    const deadline = Date.now() + (msg.ms ?? 10_000);
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
+    await Promise.race([client?.flush(), sleep(msg.ms ?? 10_000)]);
+    // The fetch variant has no flush(): wait for its requests to settle.
+    while (pipeline().inFlight + pipeline().queued > 0 && Date.now() < deadline) await sleep(20);
     send({ type: 'flushed', pipeline: pipeline() });
   }
   if (msg.type === 'exit') {

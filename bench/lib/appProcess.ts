@@ -7,6 +7,8 @@ import { forkTs, nextMessage, stopChild } from './children.js';
 export interface Sample extends Pipeline {
   /** ms since the app started sampling */
   t: number;
+  /** performance.now() in this process when the sample arrived */
+  at: number;
   rss: number;
   heapUsed: number;
 }
@@ -44,7 +46,7 @@ export async function startApp(
   });
   const samples: Sample[] = [];
   child.on('message', (msg: { type: string } & Sample) => {
-    if (msg.type === 'sample') samples.push(msg);
+    if (msg.type === 'sample') samples.push({ ...msg, at: performance.now() });
   });
   const first = await nextMessage<{ type: 'ready'; port: number } | { type: 'unavailable'; reason: string }>(
     child,

@@ -97,16 +97,19 @@ export interface OpenLoadOptions {
   rate: number;
   /** seconds */
   duration: number;
+  /** Seconds sent first at the same rate and not recorded (connections, JIT). @default 1 */
+  warmup?: number;
   connections?: number;
 }
 
 /** Sends `rate` requests/s for `duration` s whatever the answers, and reports latency from due time. */
 export async function openLoad(options: OpenLoadOptions): Promise<LoadResult> {
-  const pool = new Pool(options.url, { connections: options.connections ?? 256, pipelining: 1 });
+  const pool = new Pool(options.url, { connections: options.connections ?? 64, pipelining: 1 });
   const latencies: number[] = [];
   let errors = 0;
   let sent = 0;
-  const total = Math.round(options.rate * options.duration);
+  const skip = Math.round(options.rate * (options.warmup ?? 1));
+  const total = skip + Math.round(options.rate * options.duration);
   const interval = 1000 / options.rate;
   const started = performance.now();
   const pending = new Set<Promise<void>>();
@@ -116,16 +119,18 @@ export async function openLoad(options: OpenLoadOptions): Promise<LoadResult> {
       // Everything due by now goes out now; each latency counts from when it was due.
       while (sent < total && started + sent * interval <= now) {
         const due = started + sent * interval;
+        const recorded = sent >= skip;
         sent++;
         const p: Promise<void> = pool
           .request({ method: options.method ?? 'DELETE', path: options.path ?? '/invoices/inv_1' })
           .then(async (res) => {
             await res.body.dump();
+            if (!recorded) return;
             if (res.statusCode >= 300) errors++;
             latencies.push(performance.now() - due);
           })
           .catch(() => {
-            errors++;
+            if (recorded) errors++;
           })
           .finally(() => pending.delete(p));
         pending.add(p);
@@ -136,7 +141,7 @@ export async function openLoad(options: OpenLoadOptions): Promise<LoadResult> {
     tick();
   });
   await Promise.race([Promise.all(pending), new Promise((r) => setTimeout(r, 10_000))]);
-  const elapsed = (performance.now() - started) / 1000;
+  const elapsed = (performance.now() - started) / 1000 - (options.warmup ?? 1);
   await pool.destroy();
   return {
     rps: latencies.length / elapsed,

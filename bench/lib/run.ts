@@ -13,8 +13,8 @@ export interface Sink {
   child: ChildProcess;
   /** Events received so far. */
   received(): Promise<number>;
-  /** Stops it the way a crash would: no goodbye to open connections. */
-  kill(): Promise<void>;
+  /** Goes down the way a crash looks (connections cut, new ones refused); resolves with its final count. */
+  crash(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -33,12 +33,14 @@ export async function startSink(port = 0): Promise<Sink> {
       child.send('count');
       return (await reply).received;
     },
-    kill: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGKILL');
-      }),
+    async crash() {
+      const reply = nextMessage<{ received: number }>(child, 'crashed');
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.send({ type: 'crash' });
+      const { received } = await reply;
+      await exited;
+      return received;
+    },
     close: () => stopChild(child),
   };
 }

@@ -36,6 +36,13 @@ server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
 });
 process.on('message', (msg: string | { type: string }) => {
   if (msg === 'count') process.send?.({ type: 'count', received });
+  // Goes down the way a crash looks from outside (open connections cut, new ones refused),
+  // but reports its final count first, so nothing it received goes unaccounted.
+  if (typeof msg === 'object' && msg.type === 'crash') {
+    server.close();
+    server.closeAllConnections();
+    process.send?.({ type: 'crashed', received }, () => process.exit(0));
+  }
   if (typeof msg === 'object' && msg.type === 'exit') {
     server.closeAllConnections();
     server.close(() => process.exit(0));

@@ -1,0 +1,166 @@
+// 5. Outage (Express, default client options): the audited app under constant load (closed
+// loop, fixed connections) while the sink goes down for OUTAGE seconds, then comes back on the
+// same port. The app samples RSS, heap and the client's counters every second; the chart goes
+// to bench/outage.svg. At the end: requests/s before, during and after the outage, and the
+// accounting: accepted = delivered + dropped (by reason) + queued + in flight, checked against
+// what the sink received.
+//
+//   pnpm bench:outage            (full: 15 s up, 60 s down, 40 s up)
+//   pnpm bench:outage --quick    (CI: 2 s up, 2 s down, 2 s up)
+import { writeFileSync } from 'node:fs';
+import { defaults } from '@auditledge/core';
+import { startApp } from './lib/appProcess.js';
+import { closedLoad } from './lib/load.js';
+import { goal, isMain, quick, type Sink, startSink } from './lib/run.js';
+import { fmt, median, pct, slope } from './lib/stats.js';
+import { lineChart } from './lib/svg.js';
+
+const BEFORE = quick ? 2 : 15;
+const OUTAGE = quick ? 2 : 60;
+const AFTER = quick ? 2 : 40;
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 16);
+const MB = 1024 * 1024;
+
+const sleepUntil = (t: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.max(0, t - performance.now())));
+
+export async function outage(svgPath?: string): Promise<{ report: string }> {
+  let sink: Sink = await startSink();
+  const port = sink.port;
+  const app = await startApp(
+    { framework: 'express', variant: 'delivery', sinkUrl: sink.url },
+    { sampleMs: 1000 },
+  );
+  const out: string[] = [];
+  try {
+    await closedLoad({ url: app.url, duration: quick ? 0.3 : 3, connections: CONNECTIONS });
+    await app.flush(30_000);
+    const base = await app.stats();
+
+    const start = performance.now();
+    const load = closedLoad({ url: app.url, duration: BEFORE + OUTAGE + AFTER, connections: CONNECTIONS });
+    await sleepUntil(start + BEFORE * 1000);
+    const receivedBefore = await sink.crash();
+    const down = (performance.now() - start) / 1000;
+    await sleepUntil(start + (BEFORE + OUTAGE) * 1000);
+    sink = await startSink(port);
+    const up = (performance.now() - start) / 1000;
+    const result = await load;
+    const loadEnd = (performance.now() - start) / 1000;
+    // Whatever is left is given time to go out: the backoff after a long outage can be up to
+    // maxRetryDelay before the first probe finds the sink again.
+    const flushStart = performance.now();
+    const final = await app.flush(defaults.maxRetryDelay + 15_000);
+    const flushMs = performance.now() - flushStart;
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // one more sample after the flush
+    const receivedAfter = await sink.received();
+
+    const samples = app.samples.filter((s) => s.at >= start).map((s) => ({ ...s, x: (s.at - start) / 1000 }));
+    const perSecond = result.perSecond;
+    // perSecond[k] counts the requests of second k..k+1; a phase takes the whole seconds inside it.
+    const phase = (from: number, to: number) =>
+      median(perSecond.filter((_, k) => k >= Math.round(from) && k + 1 <= Math.round(to)));
+    const rpsBefore = phase(0, down);
+    const rpsDuring = phase(down, up);
+    const rpsAfter = phase(up, loadEnd);
+
+    const inOutage = samples.filter((s) => s.x >= down && s.x <= up);
+    const secondHalf = inOutage.filter((s) => s.x >= down + OUTAGE / 2);
+    const heapSlope = slope(
+      secondHalf.map((s) => s.x),
+      secondHalf.map((s) => s.heapUsed / MB),
+    );
+    const rssSlope = slope(
+      secondHalf.map((s) => s.x),
+      secondHalf.map((s) => s.rss / MB),
+    );
+    const beforeSamples = samples.filter((s) => s.x < down);
+    const rssBefore = Math.max(...beforeSamples.map((s) => s.rss)) / MB;
+    const rssPeak = Math.max(...inOutage.map((s) => s.rss)) / MB;
+    const maxQueued = Math.max(...inOutage.map((s) => s.queued));
+
+    const p = final;
+    const accepted = p.accepted - base.pipeline.accepted;
+    const delivered = p.delivered - base.pipeline.delivered;
+    const droppedBy = Object.fromEntries(
+      Object.entries(p.droppedByReason).map(([k, v]) => [k, v - (base.pipeline.droppedByReason[k] ?? 0)]),
+    );
+    const dropped = Object.values(droppedBy).reduce((a, b) => a + b, 0);
+    const unexplained = accepted - delivered - dropped - p.queued - p.inFlight;
+    const received = receivedBefore + receivedAfter - base.pipeline.delivered;
+    const answered = result.total - result.errors;
+
+    out.push(
+      `### 5. Outage (Express, default client options, ${CONNECTIONS} connections: ${BEFORE} s up, ${OUTAGE} s down, ${AFTER} s up)`,
+      '',
+      '| phase | req/s (median of 1 s buckets) | vs before |',
+      '|---|---:|---:|',
+      `| before (sink up) | ${fmt(rpsBefore)} | 100.0% |`,
+      `| outage (sink down) | ${fmt(rpsDuring)} | ${pct(rpsDuring / rpsBefore)} |`,
+      `| after (sink back, backlog draining) | ${fmt(rpsAfter)} | ${pct(rpsAfter / rpsBefore)} |`,
+      '',
+      `Memory: RSS ${fmt(rssBefore, 1)} MB before (peak), ${fmt(rssPeak, 1)} MB peak during the outage; ` +
+        `over the second half of the outage RSS ${fmt(rssSlope, 2)} MB/s, heap ${fmt(heapSlope, 2)} MB/s; ` +
+        `queue peaked at ${fmt(maxQueued)} (cap ${fmt(defaults.maxQueueSize)}).`,
+      '',
+      'Accounting (events since the measured run started):',
+      '',
+      '| accepted | delivered | dropped: queue_full | dropped: other | queued | in flight | unexplained |',
+      '|---:|---:|---:|---:|---:|---:|---:|',
+      `| ${fmt(accepted)} | ${fmt(delivered)} | ${fmt(droppedBy.queue_full ?? 0)} | ${fmt(dropped - (droppedBy.queue_full ?? 0))} | ${fmt(p.queued)} | ${fmt(p.inFlight)} | ${fmt(unexplained)} |`,
+      '',
+      `The sink received ${fmt(received)} events (${fmt(received - delivered)} more than delivered: answers lost when it went down, sent again with the same Idempotency-Key). ` +
+        `The app answered ${fmt(answered)} requests counted by autocannon (+${fmt(accepted - answered)} still in flight when the load stopped). ` +
+        `Backlog delivered ${fmt(flushMs / 1000, 1)} s after the load stopped; drops by reason: ${JSON.stringify(droppedBy)}.`,
+      '',
+      goal(
+        'memory flat at the queue cap',
+        maxQueued >= defaults.maxQueueSize * 0.99 && heapSlope < 0.25 && rssSlope < 0.5,
+        `queue ${fmt(maxQueued)} of ${fmt(defaults.maxQueueSize)}, heap ${fmt(heapSlope, 2)} MB/s, RSS ${fmt(rssSlope, 2)} MB/s over the second half`,
+      ),
+      goal(
+        'app throughput unchanged during the outage',
+        rpsDuring >= 0.95 * rpsBefore,
+        pct(rpsDuring / rpsBefore),
+      ),
+      goal(
+        'zero unexplained losses',
+        unexplained === 0 && received >= delivered && p.queued + p.inFlight === 0,
+        `${fmt(unexplained)} unexplained, ${fmt(p.queued + p.inFlight)} still pending, sink got ${fmt(received)} >= delivered ${fmt(delivered)}`,
+      ),
+    );
+
+    if (svgPath) {
+      writeFileSync(
+        svgPath,
+        lineChart({
+          title: `Express + @auditledge under load, sink down for ${OUTAGE} s (sampled every second)`,
+          xLabel: 'seconds',
+          yLabel: 'MB',
+          yRightLabel: 'events',
+          bands: [{ from: down, to: up, label: 'sink down' }],
+          series: [
+            { name: 'RSS', color: '#1f77b4', points: samples.map((s) => [s.x, s.rss / MB]) },
+            { name: 'heap used', color: '#2ca02c', points: samples.map((s) => [s.x, s.heapUsed / MB]) },
+            { name: 'queued', color: '#d62728', right: true, points: samples.map((s) => [s.x, s.queued]) },
+            {
+              name: 'req/s',
+              color: '#999999',
+              right: true,
+              points: perSecond.map((n, i) => [i + 1, n]),
+            },
+          ],
+        }),
+      );
+    }
+    const report = out.join('\n');
+    console.log(`\n${report}`);
+    return { report };
+  } finally {
+    await app.close();
+    await sink.close();
+  }
+}
+
+if (isMain(import.meta.url))
+  await outage(quick ? undefined : new URL('./outage.svg', import.meta.url).pathname);
