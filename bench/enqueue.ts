@@ -11,6 +11,7 @@
 import { createRequire } from 'node:module';
 import { type AuditEventInput, AuditLedge, type Transport } from '@auditledge/core';
 import { Bench } from 'tinybench';
+import { profileHere, profileTable } from './lib/profile.js';
 import { goal, isMain, quick } from './lib/run.js';
 import { fmt } from './lib/stats.js';
 
@@ -116,6 +117,21 @@ export async function enqueue(): Promise<{ ours: number; report: string }> {
     goal('enqueue() >= 1,000,000 events/s, minimal event', small >= 1_000_000, `${fmt(small)} events/s`),
     goal('enqueue() >= 1,000,000 events/s, adapter event', ours >= 1_000_000, `${fmt(ours)} events/s`),
   );
+  if (!quick && ours < 1_000_000) {
+    let client = stopped();
+    let n = 0;
+    const top = await profileHere(() => {
+      for (let i = 0; i < BATCH; i++) client.enqueue(event);
+      n += BATCH;
+      if (n >= ROTATE_AT) {
+        void client.shutdown({ timeout: 0 });
+        client = stopped();
+        n = 0;
+      }
+    }, 3_000);
+    await client.shutdown({ timeout: 0 });
+    lines.push('', profileTable('Profile of enqueue(adapter event) (node:inspector, top self time):', top));
+  }
   const report = lines.join('\n');
   console.log(`\n${report}`);
   return { ours, report };

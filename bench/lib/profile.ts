@@ -20,9 +20,46 @@ export interface HotFunction {
   selfPct: number;
 }
 
-/** Self time per function (summed over the profile's nodes), largest first. */
-export function topSelfTime(profilePath: string, limit = 15): HotFunction[] {
-  const profile = JSON.parse(readFileSync(profilePath, 'utf8')) as { nodes: ProfileNode[] };
+export interface Profile {
+  top: HotFunction[];
+  /** The top functions of our own packages. */
+  ours: HotFunction[];
+  /** Self time by owner: our packages, each dependency, Node internals, native/GC/idle. */
+  owners: Array<{ owner: string; selfPct: number }>;
+}
+
+function ownerOf(where: string, name: string): string {
+  if (where.startsWith('packages/')) return `ours (${where.split('/')[1]})`;
+  if (where.startsWith('node:')) return 'node internals';
+  if (where === '') return name.startsWith('(') ? name : 'native';
+  const parts = where.split('/');
+  return where.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
+}
+
+/** Self time per function of a .cpuprofile file, largest first. */
+export function topSelfTime(profilePath: string, limit = 15): Profile {
+  return summarize(JSON.parse(readFileSync(profilePath, 'utf8')) as { nodes: ProfileNode[] }, limit);
+}
+
+/** Profiles `fn` in this process (node:inspector) for about `ms` of repeated calls. */
+export async function profileHere(fn: () => void, ms: number): Promise<Profile> {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  try {
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 100 });
+    await session.post('Profiler.start');
+    const end = performance.now() + ms;
+    while (performance.now() < end) fn();
+    const { profile } = (await session.post('Profiler.stop')) as { profile: { nodes: ProfileNode[] } };
+    return summarize(profile, 15);
+  } finally {
+    session.disconnect();
+  }
+}
+
+function summarize(profile: { nodes: ProfileNode[] }, limit: number): Profile {
   const byFunction = new Map<string, HotFunction & { hits: number }>();
   let total = 0;
   for (const node of profile.nodes) {
@@ -35,10 +72,29 @@ export function topSelfTime(profilePath: string, limit = 15): HotFunction[] {
     entry.hits += hits;
     byFunction.set(key, entry);
   }
-  return [...byFunction.values()]
-    .sort((a, b) => b.hits - a.hits)
-    .slice(0, limit)
-    .map(({ name, where, hits }) => ({ name, where, selfPct: total ? (hits / total) * 100 : 0 }));
+  const pctOf = (hits: number) => (total ? (hits / total) * 100 : 0);
+  const owners = new Map<string, number>();
+  for (const f of byFunction.values()) {
+    const owner = ownerOf(f.where, f.name);
+    owners.set(owner, (owners.get(owner) ?? 0) + f.hits);
+  }
+  const sorted = [...byFunction.values()].sort((a, b) => b.hits - a.hits);
+  const row = ({ name, where, hits }: HotFunction & { hits: number }) => ({
+    name,
+    where,
+    selfPct: pctOf(hits),
+  });
+  return {
+    top: sorted.slice(0, limit).map(row),
+    ours: sorted
+      .filter((f) => f.where.startsWith('packages/'))
+      .slice(0, 10)
+      .map(row),
+    owners: [...owners.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([owner, hits]) => ({ owner, selfPct: pctOf(hits) }))
+      .filter((o) => o.selfPct >= 0.5),
+  };
 }
 
 function shorten(url: string): string {
@@ -51,11 +107,7 @@ function shorten(url: string): string {
 }
 
 /** Profiles `config` under `seconds` of closed-loop load and returns the top self-time functions. */
-export async function profileApp(
-  config: AppConfig,
-  seconds: number,
-  connections = 16,
-): Promise<HotFunction[]> {
+export async function profileApp(config: AppConfig, seconds: number, connections = 16): Promise<Profile> {
   const dir = mkdtempSync(join(tmpdir(), 'auditledge-prof-'));
   try {
     const app = await startApp(config, { execArgv: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
@@ -69,8 +121,19 @@ export async function profileApp(
   }
 }
 
-export function profileTable(title: string, rows: HotFunction[]): string {
-  const lines = [`${title}`, '', '| self % | function | where |', '|---:|---|---|'];
-  for (const r of rows) lines.push(`| ${fmt(r.selfPct, 1)} | \`${r.name}\` | ${r.where} |`);
+export function profileTable(title: string, profile: Profile): string {
+  const lines = [
+    title,
+    '',
+    `Self time by owner: ${profile.owners.map((o) => `${o.owner} ${fmt(o.selfPct, 1)}%`).join(', ')}.`,
+    '',
+    '| self % | function | where |',
+    '|---:|---|---|',
+  ];
+  for (const r of profile.top) lines.push(`| ${fmt(r.selfPct, 1)} | \`${r.name}\` | ${r.where} |`);
+  if (profile.ours.length > 0) {
+    lines.push('', 'Top functions of our packages:', '', '| self % | function | where |', '|---:|---|---|');
+    for (const r of profile.ours) lines.push(`| ${fmt(r.selfPct, 1)} | \`${r.name}\` | ${r.where} |`);
+  }
   return lines.join('\n');
 }
