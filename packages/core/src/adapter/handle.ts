@@ -6,6 +6,11 @@ import type { AuditHandle, AuditOverrides, ExtraAuditEvent } from './types.js';
  * The request-scoped state behind `req.audit`: what the handler set, skipped or logged, the
  * per-route spec, and what the adapter captured on the way. One allocation per request;
  * adapters subclass it to keep their framework objects and override `arm()`.
+ *
+ * @example
+ * const state = new RequestAudit();
+ * state.set({ resource: { name: 'INV-1' } }).set({ metadata: { old_value: 'draft', new_value: 'paid' } });
+ * recorder.finish(state, facts); // after the response has finished
  */
 export class RequestAudit implements AuditHandle {
   /** `performance.now()` when the middleware saw the request. */
