@@ -11,7 +11,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -74,6 +74,7 @@ function body(i: number): string {
 }
 
 async function main(): Promise<void> {
+  const loadBefore = loadavg()[0]?.toFixed(2);
   const dir = mkdtempSync(join(tmpdir(), 'auditledge-bench-'));
   const db = values.memory ? ':memory:' : join(dir, 'bench.db');
   const { child, url } = await startServer(db);
@@ -124,7 +125,8 @@ async function main(): Promise<void> {
 
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => (latencies[Math.floor((latencies.length - 1) * p)] ?? 0).toFixed(2);
-  write(`@auditledge/local ingestion, ${cpus().length} CPUs, Node ${process.version}`);
+  // Other work on the machine shares the cores with server and client; the load says how much.
+  write(`@auditledge/local ingestion, ${cpus().length} CPUs, Node ${process.version}, load ${loadBefore}`);
   write(`  database      ${values.memory ? ':memory:' : 'file (WAL, synchronous=NORMAL)'}`);
   write(
     `  in flight     ${connections} keep-alive requests (undici Pool), ${seconds}s after ${warmup}s warm-up`,
