@@ -66,7 +66,7 @@ describe('pauses: sending stops, nothing is dropped below the cap, delivery resu
     const full = await app.stats();
     expect(full.stats.dropped.queue_full).toBeGreaterThan(0);
     expect(full.stats.dropped.total).toBe(full.stats.dropped.queue_full);
-    expect(full.drops.filter((d) => d.reason !== 'queue_full' || d.queuedAtDrop < maxQueueSize)).toEqual([]);
+    expect(full.drops.filter((d) => d.reason !== 'queue_full' || d.heldAtDrop < maxQueueSize)).toEqual([]);
     // The cap holds even when a refused probe comes back to a queue that filled meanwhile.
     expect(full.maxQueued).toBeLessThanOrEqual(maxQueueSize);
     const pausedMs = Date.now() - pausedAt;

@@ -26,7 +26,7 @@ import type {
   Usage,
 } from './types.js';
 import { uuidv7 } from './uuid.js';
-import { validateEvent } from './validate.js';
+import { type EventPayload, validateEvent } from './validate.js';
 
 const VERSION = '0.1.0';
 const READ_RETRIES = 2;
@@ -192,8 +192,19 @@ export class AuditLedge {
         'This AuditLedge client was shut down; it accepts no more events',
       );
     }
-    const payload = validateEvent(event);
-    const body = JSON.stringify(payload);
+    let payload: EventPayload;
+    let body: string;
+    try {
+      payload = validateEvent(event);
+      body = JSON.stringify(payload);
+    } catch (err) {
+      if (err instanceof AuditLedgeError) throw err;
+      // A getter or toJSON() of the app's object threw (a lazy ORM field, say).
+      throw new AuditLedgeValidationError(
+        'event',
+        `could not be read or serialized: ${(err as Error)?.message ?? err}`,
+      );
+    }
     const bytes = Buffer.byteLength(body);
     if (bytes > this.#options.maxEventBytes) {
       throw new AuditLedgeValidationError(

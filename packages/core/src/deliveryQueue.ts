@@ -14,6 +14,8 @@ export interface QueuedEvent {
   readonly seq: number;
   attempts: number;
   settled: boolean;
+  /** Counted in the caps (false for an event refused with queue_full). */
+  held: boolean;
   /** Only for `log()`: the promise to settle. */
   deferred: Deferred | undefined;
 }
@@ -45,7 +47,7 @@ export interface DeliveryQueueHooks {
   deliver(event: QueuedEvent): Promise<Outcome>;
   /** Reports a problem to the user (onError/logger); never throws. */
   report(error: AuditLedgeError, context: ErrorContext): void;
-  /** A dropped event, for onDrop (not called for shutdown: those are in the report). */
+  /** A dropped event, for onDrop (shutdown leftovers included). */
   dropped(event: QueuedEvent, reason: DropReason): void;
 }
 
@@ -70,6 +72,8 @@ export class DeliveryQueue {
   readonly #queue = new Deque<QueuedEvent>();
   readonly #inFlight = new Set<QueuedEvent>();
   #queuedBytes = 0;
+  /** Bytes of events queued or in flight: what the caps bound, since a failed send comes back. */
+  #heldBytes = 0;
   #seq = 0;
   #accepted = 0;
   #delivered = 0;
@@ -114,18 +118,21 @@ export class DeliveryQueue {
       seq: ++this.#seq,
       attempts: 0,
       settled: false,
+      held: false,
       deferred,
     };
     this.#accepted++;
     if (
-      this.#queue.length >= this.#opts.maxQueueSize ||
-      this.#queuedBytes + bytes > this.#opts.maxQueueBytes
+      this.#queue.length + this.#inFlight.size >= this.#opts.maxQueueSize ||
+      this.#heldBytes + bytes > this.#opts.maxQueueBytes
     ) {
       this.#drop(event, 'queue_full', queueFullError);
       return;
     }
+    event.held = true;
     this.#queue.push(event);
     this.#queuedBytes += bytes;
+    this.#heldBytes += bytes;
     if (this.#draining) this.#pump();
     else if (this.#queue.length >= this.#opts.flushAt) this.#startDrain();
     else if (this.#flushTimer === undefined) {
@@ -343,13 +350,15 @@ export class DeliveryQueue {
     if (event.deferred === undefined && !this.#hooks.observed) return;
     const error = typeof cause === 'function' ? cause() : cause;
     event.deferred?.reject(error);
-    if (reason === 'shutdown') return;
-    this.#hooks.report(error, { operation: 'deliver', eventId: event.id, reason });
+    // Shutdown leftovers are one summary in the report, not one onError each; onDrop still sees
+    // them, so an app whose client was made for it (the Fastify plugin) can keep them.
+    if (reason !== 'shutdown') this.#hooks.report(error, { operation: 'deliver', eventId: event.id, reason });
     this.#hooks.dropped(event, reason);
   }
 
   #settle(event: QueuedEvent): void {
     event.settled = true;
+    if (event.held) this.#heldBytes -= event.bytes;
     if (this.#waiters.length === 0) return;
     for (const waiter of this.#waiters) {
       if (event.seq <= waiter.target && --waiter.remaining === 0) waiter.resolve();

@@ -26,9 +26,9 @@ export interface ClientOptions {
   flushInterval?: number;
   /** Requests in flight at most (also the keep-alive pool size). @default 64 */
   concurrency?: number;
-  /** Events held in memory at most; beyond it new events are dropped with reason `queue_full`. @default 10000 */
+  /** Events held in memory (queued or in flight) at most; beyond it new events are dropped with reason `queue_full`. @default 10000 */
   maxQueueSize?: number;
-  /** Bytes of serialized events held in memory at most. @default 16777216 (16 MiB) */
+  /** Bytes of serialized events held in memory (queued or in flight) at most. @default 16777216 (16 MiB) */
   maxQueueBytes?: number;
   /** Largest serialized event accepted by `log()`/`enqueue()`, in bytes. @default 65536 */
   maxEventBytes?: number;
@@ -46,7 +46,10 @@ export interface ClientOptions {
   quotaRetryInterval?: number;
   /** Called for delivery and request failures, and drops. Never throws into your code; keep it fast. */
   onError?: (error: AuditLedgeError, context: ErrorContext) => void;
-  /** Called once per dropped event with the event itself, e.g. to persist it elsewhere. */
+  /**
+   * Called once per dropped event with the event itself, e.g. to persist it elsewhere. Events
+   * `shutdown()` could not deliver come here too (reason `shutdown`), as well as in its report.
+   */
   onDrop?: (event: UndeliveredEvent, reason: DropReason) => void;
   /** Optional pino-style logger (`logger.warn(obj, msg)`). Nothing is printed without one. */
   logger?: Logger;

@@ -1,6 +1,12 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { type ScriptedApi, sequence, startScriptedApi } from '../../../test/support/scriptedApi.js';
-import { type AuditLedge, AuditLedgeError, type DropReason, type UndeliveredEvent } from '../src/index.js';
+import {
+  AuditLedge,
+  AuditLedgeError,
+  AuditLedgeValidationError,
+  type DropReason,
+  type UndeliveredEvent,
+} from '../src/index.js';
 import { client, event, expectInvariant, KEY } from './helpers.js';
 
 let api: ScriptedApi;
@@ -217,5 +223,37 @@ describe('bounded memory', () => {
     expect(() => audit!.enqueue(event(4, { metadata: { blob: 'x'.repeat(2000) } }))).toThrow(
       /metadata.*maxEventBytes/,
     );
+  });
+});
+
+describe('caps count events in flight too', () => {
+  test('a refused probe coming back never pushes the queue past maxQueueSize', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    api = await startScriptedApi(async () => {
+      await gate;
+      return { status: 429, body: { error: 'Monthly event limit reached' } };
+    });
+    audit = client(api.url, { maxQueueSize: 10, concurrency: 4, flushAt: 1, quotaRetryInterval: 60_000 });
+    for (let i = 0; i < 20; i++) audit.enqueue(event(i));
+    await api.waitFor((a) => a.received.length === 4);
+    expect(audit.stats()).toMatchObject({ queued: 6, inFlight: 4, dropped: { queue_full: 10 } });
+    release();
+    while (audit.stats().inFlight > 0) await new Promise((r) => setImmediate(r));
+    expect(audit.stats()).toMatchObject({ queued: 10, state: 'quota_exceeded' });
+  });
+
+  test('an object whose getter throws is a validation error, not a crash', () => {
+    audit = new AuditLedge(KEY, { baseUrl: 'http://127.0.0.1:9' });
+    const metadata = Object.defineProperty({}, 'lazy', {
+      enumerable: true,
+      get() {
+        throw new Error('session closed');
+      },
+    });
+    expect(() => audit!.enqueue(event(1, { metadata }))).toThrow(AuditLedgeValidationError);
+    expect(audit.stats().accepted).toBe(0);
   });
 });

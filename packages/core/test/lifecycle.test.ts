@@ -67,7 +67,12 @@ describe('shutdown', () => {
 
   test('with the API down, never rejects and hands back every event within the timeout', async () => {
     api = await startScriptedApi(() => 'reset');
-    const audit = client(api.url, { retryBaseDelay: 20, maxRetryDelay: 50 });
+    const dropped: string[] = [];
+    const audit = client(api.url, {
+      retryBaseDelay: 20,
+      maxRetryDelay: 50,
+      onDrop: (e, reason) => dropped.push(`${reason}:${e.id}`),
+    });
     const ids = Array.from({ length: 25 }, (_, i) => audit.enqueue(event(i, { metadata: { i } })));
     const started = Date.now();
     const report = await audit.shutdown({ timeout: 300 });
@@ -82,6 +87,7 @@ describe('shutdown', () => {
       metadata: { i: 0 },
     });
     expect(audit.stats().dropped.shutdown).toBe(25);
+    expect(dropped.sort()).toEqual(ids.map((id) => `shutdown:${id}`).sort()); // onDrop sees them too
     expectInvariant(audit);
   });
 
