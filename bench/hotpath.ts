@@ -9,7 +9,7 @@
 // req/s ratio understates the overhead; CPU µs/request does not depend on the generator.
 //
 //   pnpm bench:hotpath            (full: 6 rounds x 3 s per variant, 2 s warm-up)
-//   pnpm bench:hotpath --quick    (CI: 1 round x 0.6 s, 0.3 s warm-up)
+//   pnpm bench:hotpath --quick    (CI: 1 round x 0.6 s, no warm-up)
 
 import { type AppProcess, startApp, UnavailableError } from './lib/appProcess.js';
 import type { Framework, Variant } from './lib/apps.js';
@@ -21,7 +21,7 @@ import { fmt, median, pct } from './lib/stats.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? (quick ? 1 : 6));
 const SECONDS = quick ? 0.6 : 3;
-const WARMUP = quick ? 0.3 : 2;
+const WARMUP = quick ? 0 : 2;
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 16);
 const only = process.env.FRAMEWORKS?.split(',') as Framework[] | undefined;
 const variants: Variant[] = ['bare', 'ours', 'pino-http', 'morgan'];
@@ -64,23 +64,32 @@ export async function hotpath(): Promise<{ rows: HotpathRow[]; missing: string[]
   const rows: HotpathRow[] = [];
   const missing: string[] = [];
   const out: string[] = [];
-  for (const framework of only ?? frameworks) {
-    const apps = {} as Record<Variant, AppProcess>;
-    try {
-      // Started together (only one is ever under load), so a quick run does not wait for each in turn.
-      const started = await Promise.allSettled(variants.map((variant) => startApp({ framework, variant })));
-      started.forEach((result, i) => {
-        if (result.status === 'fulfilled') apps[variants[i]!] = result.value;
-        else if (result.reason instanceof UnavailableError)
-          missing.push(`${framework}: ${result.reason.message}`);
-        else throw result.reason;
-      });
-      const present = variants.filter((v) => apps[v]);
-      for (const v of present)
-        await closedLoad({ url: apps[v].url, duration: WARMUP, connections: CONNECTIONS });
+  // All apps start together (only one is ever under load), so nobody waits for each in turn.
+  const all = new Map<string, AppProcess>();
+  const keys = (only ?? frameworks).flatMap((framework) =>
+    variants.map((variant) => ({ framework, variant })),
+  );
+  const started = await Promise.allSettled(keys.map((k) => startApp(k)));
+  try {
+    started.forEach((result, i) => {
+      const { framework, variant } = keys[i]!;
+      if (result.status === 'fulfilled') all.set(`${framework}/${variant}`, result.value);
+      else if (result.reason instanceof UnavailableError)
+        missing.push(`${framework}: ${result.reason.message}`);
+    });
+    for (const result of started) {
+      if (result.status === 'rejected' && !(result.reason instanceof UnavailableError)) throw result.reason;
+    }
+    for (const framework of only ?? frameworks) {
+      const present = variants.filter((v) => all.has(`${framework}/${v}`));
+      const app = (v: Variant) => all.get(`${framework}/${v}`)!;
+      if (WARMUP > 0) {
+        for (const v of present)
+          await closedLoad({ url: app(v).url, duration: WARMUP, connections: CONNECTIONS });
+      }
       const runs = await alternate(
         ROUNDS,
-        Object.fromEntries(present.map((v) => [v, () => measure(apps[v], SECONDS)])) as Record<
+        Object.fromEntries(present.map((v) => [v, () => measure(app(v), SECONDS)])) as Record<
           Variant,
           () => Promise<Round>
         >,
@@ -100,9 +109,9 @@ export async function hotpath(): Promise<{ rows: HotpathRow[]; missing: string[]
           cpuUtil: median(r.map((x) => x.cpuUtil)),
         });
       }
-    } finally {
-      await Promise.all(Object.values<AppProcess>(apps).map((a) => a.close()));
     }
+  } finally {
+    await Promise.all([...all.values()].map((a) => a.close()));
   }
 
   out.push(

@@ -97,8 +97,8 @@ async function withApps<T>(
       if (result.status === 'fulfilled') apps[entries[i]![0]] = result.value;
     });
     for (const result of started) if (result.status === 'rejected') throw result.reason;
-    for (const app of Object.values(apps)) {
-      await closedLoad({ url: app.url, duration: quick ? 0.3 : 2, connections: CONNECTIONS });
+    for (const app of quick ? [] : Object.values(apps)) {
+      await closedLoad({ url: app.url, duration: 2, connections: CONNECTIONS });
       await app.flush(30_000);
     }
     return await fn(apps);
@@ -125,6 +125,8 @@ export async function saturation(
         bare: { framework: 'express', variant: 'bare' },
         ours: delivery(),
         fetch: { framework: 'express', variant: 'fetch', sinkUrl: sink.url },
+        // The sweep's other concurrencies (64, the default, is `ours`).
+        ...Object.fromEntries(SWEEP.filter((c) => c !== 64).map((c) => [String(c), delivery(c)])),
       },
       async (apps) => {
         const rounds = await alternate(ROUNDS, {
@@ -132,7 +134,6 @@ export async function saturation(
           ours: () => saturate(apps.ours!, SECONDS),
           fetch: () => saturate(apps.fetch!, SECONDS),
         });
-        // Latency at half of bare capacity, open loop, bare vs ours.
         // Latency at half of bare capacity (the goal) and at a quarter (context), open loop.
         const bareRps = median(rounds.bare.map((r) => r.rps));
         const latency = [];
@@ -146,10 +147,18 @@ export async function saturation(
           const runs = await alternate(LATENCY_ROUNDS, { bare: open(apps.bare!), ours: open(apps.ours!) });
           latency.push({ share, rate, runs });
         }
-        return { rounds, latency };
+        const sweepApp = (c: number) => (c === 64 ? apps.ours! : apps[String(c)]!);
+        const sweep = await alternate(
+          SWEEP_ROUNDS,
+          Object.fromEntries([
+            ['bare', () => saturate(apps.bare!, SECONDS)],
+            ...SWEEP.map((c) => [String(c), () => saturate(sweepApp(c), SECONDS)]),
+          ]) as Record<string, () => Promise<Round>>,
+        );
+        return { rounds, latency, sweep };
       },
     );
-    const { rounds, latency } = main;
+    const { rounds, latency, sweep } = main;
     const bare = summary(rounds.bare, rounds.bare);
     const ours = summary(rounds.ours, rounds.bare);
     const naive = summary(rounds.fetch, rounds.bare);
@@ -193,17 +202,6 @@ export async function saturation(
     const half = latency[0]!.runs;
     const latRatio = median(half.ours.map((r, i) => r.p99 / half.bare[i]!.p99));
 
-    // Concurrency sweep.
-    const sweepConfigs = Object.fromEntries([
-      ['bare', { framework: 'express', variant: 'bare' } as AppConfig],
-      ...SWEEP.map((c) => [String(c), delivery(c)] as const),
-    ]);
-    const sweep = await withApps(sweepConfigs, (apps) =>
-      alternate(
-        SWEEP_ROUNDS,
-        Object.fromEntries(Object.keys(apps).map((k) => [k, () => saturate(apps[k]!, SECONDS)])),
-      ),
-    );
     out.push(
       `Client \`concurrency\` sweep (Express, ${SWEEP_ROUNDS} alternated rounds x ${SECONDS} s each):`,
       '',
