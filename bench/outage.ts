@@ -78,6 +78,7 @@ export async function outage(svgPath?: string): Promise<{ report: string }> {
     const rssBefore = Math.max(...beforeSamples.map((s) => s.rss)) / MB;
     const rssPeak = Math.max(...inOutage.map((s) => s.rss)) / MB;
     const maxQueued = Math.max(...inOutage.map((s) => s.queued));
+    const recovered = samples.find((s) => s.x > up && s.queued === 0);
 
     const p = final;
     const accepted = p.accepted - base.pipeline.accepted;
@@ -109,9 +110,10 @@ export async function outage(svgPath?: string): Promise<{ report: string }> {
       '|---:|---:|---:|---:|---:|---:|---:|',
       `| ${fmt(accepted)} | ${fmt(delivered)} | ${fmt(droppedBy.queue_full ?? 0)} | ${fmt(dropped - (droppedBy.queue_full ?? 0))} | ${fmt(p.queued)} | ${fmt(p.inFlight)} | ${fmt(unexplained)} |`,
       '',
-      `The sink received ${fmt(received)} events (${fmt(received - delivered)} more than delivered: answers lost when it went down, sent again with the same Idempotency-Key). ` +
+      `The sink received ${fmt(received)} events (${fmt(received - delivered)} more than delivered${received > delivered ? ': answers lost when it went down, sent again with the same Idempotency-Key' : ''}). ` +
         `The app answered ${fmt(answered)} requests counted by autocannon (+${fmt(accepted - answered)} still in flight when the load stopped). ` +
-        `Backlog delivered ${fmt(flushMs / 1000, 1)} s after the load stopped; drops by reason: ${JSON.stringify(droppedBy)}.`,
+        `The queue was empty again ${recovered ? `${fmt(recovered.x - up, 0)} s after the sink came back` : 'only after the load stopped'} ` +
+        `(flush after the load: ${fmt(flushMs / 1000, 1)} s); drops by reason: ${JSON.stringify(droppedBy)}.`,
       '',
       goal(
         'memory flat at the queue cap',

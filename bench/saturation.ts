@@ -218,15 +218,16 @@ export async function saturation(
         `| ${c} | ${pct(s.ratio)} | ${fmt(s.cpuRatio, 2)}x | ${fmt(s.delivered)} | ${fmt(s.slope)} | ${fmt(s.maxQueued)} | ${fmt(s.dropped)} | ${s.flat ? 'yes' : 'no'} |`,
       );
     }
-    // The default should keep the queue flat with the best throughput; ties go to fewer connections.
-    const recommended = [...flatOnes].sort(
-      (a, b) => sweepSummary.get(b)!.ratio - sweepSummary.get(a)!.ratio || a - b,
-    )[0];
+    // The default should keep the queue flat: the smallest such concurrency whose app throughput is
+    // within 3 points of the best flat one (differences smaller than that are noise here), since
+    // every extra connection is a socket held open on the API side.
+    const bestFlat = Math.max(...flatOnes.map((c) => sweepSummary.get(c)!.ratio));
+    const recommended = flatOnes.find((c) => sweepSummary.get(c)!.ratio >= bestFlat - 0.03);
     out.push(
       '',
       recommended === undefined
         ? '- no concurrency kept the queue flat at full load'
-        : `- flat at: ${flatOnes.join(', ')}; best throughput among them: ${recommended}`,
+        : `- flat at: ${flatOnes.join(', ')}; the smallest of them within 3 points of the best throughput: ${recommended}`,
     );
 
     if (svgPath) {

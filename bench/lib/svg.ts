@@ -24,11 +24,11 @@ export interface ChartOptions {
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-/** Rounds up to 1, 2 or 5 times a power of ten, for axis maxima and ticks. */
+/** Rounds up to a round multiple of a power of ten, for axis maxima and ticks. */
 function niceCeil(value: number): number {
   if (value <= 0) return 1;
   const p = 10 ** Math.floor(Math.log10(value));
-  for (const m of [1, 2, 5, 10]) if (m * p >= value) return m * p;
+  for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= value) return m * p;
   return 10 * p;
 }
 
@@ -58,32 +58,33 @@ export function lineChart(o: ChartOptions): string {
   const x = (v: number) => m.left + (v / xMax) * pw;
   const y = (v: number, right = false) => m.top + ph - (v / (right ? rightMax : leftMax)) * ph;
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12" role="img" aria-label="${esc(o.title)}">`,
+    `<title>${esc(o.title)}</title>`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${W / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${esc(o.title)}</text>`,
   ];
   for (const b of o.bands ?? []) {
     out.push(
-      `<rect x="${x(b.from)}" y="${m.top}" width="${Math.max(0, x(b.to) - x(b.from))}" height="${ph}" fill="#f4cccc" opacity="0.6"/>`,
-      `<text x="${(x(b.from) + x(b.to)) / 2}" y="${m.top + 14}" text-anchor="middle" fill="#900">${esc(b.label)}</text>`,
+      `<rect x="${x(b.from).toFixed(1)}" y="${m.top}" width="${Math.max(0, x(b.to) - x(b.from)).toFixed(1)}" height="${ph}" fill="#f4cccc" opacity="0.6"/>`,
+      `<text x="${((x(b.from) + x(b.to)) / 2).toFixed(1)}" y="${m.top + 14}" text-anchor="middle" fill="#900">${esc(b.label)}</text>`,
     );
   }
   for (let i = 0; i <= 5; i++) {
     const v = (leftMax * i) / 5;
     out.push(
-      `<line x1="${m.left}" x2="${m.left + pw}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/>`,
-      `<text x="${m.left - 6}" y="${y(v) + 4}" text-anchor="end">${fmtTick(v)}</text>`,
+      `<line x1="${m.left}" x2="${m.left + pw}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#ddd"/>`,
+      `<text x="${m.left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${fmtTick(v)}</text>`,
     );
     if (o.yRightLabel) {
       const r = (rightMax * i) / 5;
-      out.push(`<text x="${m.left + pw + 6}" y="${y(r, true) + 4}">${fmtTick(r)}</text>`);
+      out.push(`<text x="${m.left + pw + 6}" y="${(y(r, true) + 4).toFixed(1)}">${fmtTick(r)}</text>`);
     }
   }
   const xStep = niceCeil(xMax / 10);
   for (let v = 0; v <= xMax + 1e-9; v += xStep) {
     out.push(
-      `<line x1="${x(v)}" x2="${x(v)}" y1="${m.top + ph}" y2="${m.top + ph + 5}" stroke="#333"/>`,
-      `<text x="${x(v)}" y="${m.top + ph + 18}" text-anchor="middle">${fmtTick(v)}</text>`,
+      `<line x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="${m.top + ph}" y2="${m.top + ph + 5}" stroke="#333"/>`,
+      `<text x="${x(v).toFixed(1)}" y="${m.top + ph + 18}" text-anchor="middle">${fmtTick(v)}</text>`,
     );
   }
   out.push(
