@@ -20,12 +20,12 @@ import type { AuditMiddleware, AuditOptions } from './types.js';
 export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
   const recorder = new AuditRecorder<Request>(options);
 
-  function onResponseFinished(_err: Error | null, res: Response): void {
-    const req = res.req as AuditedRequest;
+  function onResponseFinished(this: Response): void {
+    const req = this.req as AuditedRequest;
     const state = req[kAudit];
     // A client that went away before the handler answered: the outcome is unknown, as with
     // Fastify, whose onResponse does not run then.
-    if (state === undefined || !res.writableEnded) return;
+    if (state === undefined || !this.writableEnded) return;
     try {
       const user = (req as { user?: unknown }).user ?? (req as { auth?: unknown }).auth;
       const id = (req as { id?: unknown }).id;
@@ -35,7 +35,7 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
         route: routeTemplate(state),
         path: stripQuery(req.originalUrl ?? req.url),
         params: routeParams(state),
-        status: res.statusCode,
+        status: this.statusCode,
         durationMs: performance.now() - state.start,
         user,
         ip: req.ip,

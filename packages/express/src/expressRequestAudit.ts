@@ -1,6 +1,5 @@
-import { RequestAudit } from '@auditledge/core/adapter';
+import { onResponseClose, RequestAudit } from '@auditledge/core/adapter';
 import type { Request, Response } from 'express';
-import onFinished from 'on-finished';
 
 /** Where the audit state of a request lives (and how the finish callback finds it). */
 export const kAudit = Symbol('auditledge.audit');
@@ -37,7 +36,7 @@ export class ExpressRequestAudit extends RequestAudit {
 
   constructor(
     readonly res: Response,
-    private readonly onFinish: (err: Error | null, res: Response) => void,
+    private readonly onFinish: (this: Response) => void,
   ) {
     super();
   }
@@ -45,7 +44,7 @@ export class ExpressRequestAudit extends RequestAudit {
   override arm(): void {
     if (this.armed) return;
     this.armed = true;
-    onFinished(this.res, this.onFinish);
+    onResponseClose(this.res, this.onFinish);
   }
 }
 

@@ -23,11 +23,11 @@ import type { AuditMiddleware, AuditOptions } from './types.js';
 export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
   const recorder = new AuditRecorder<Context>(options);
 
-  function onResponseFinished(_err: Error | null, res: ServerResponse): void {
-    const state = (res as AuditedResponse)[kAudit];
+  function onResponseFinished(this: ServerResponse): void {
+    const state = (this as AuditedResponse)[kAudit];
     // A client that went away before the handler answered: the outcome is unknown, as with
     // Fastify, whose onResponse does not run then.
-    if (state === undefined || !res.writableEnded) return;
+    if (state === undefined || !this.writableEnded) return;
     try {
       const ctx = state.ctx;
       const headers = ctx.req.headers;
@@ -39,7 +39,7 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
         route: matchedRoute(ctx),
         path: stripQuery(ctx.originalUrl),
         params: (ctx as { params?: Record<string, string> }).params,
-        status: res.statusCode,
+        status: this.statusCode,
         durationMs: performance.now() - state.start,
         user: (ctx.state as { user?: unknown }).user,
         ip: ctx.ip,

@@ -1,7 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { RequestAudit } from '@auditledge/core/adapter';
+import { onResponseClose, RequestAudit } from '@auditledge/core/adapter';
 import type { Context } from 'koa';
-import onFinished from 'on-finished';
 
 /** Where the audit state of a request lives on `ctx.res`, for the finish callback to find it. */
 export const kAudit = Symbol('auditledge.audit');
@@ -12,7 +11,7 @@ export type AuditedResponse = ServerResponse & { [kAudit]?: KoaRequestAudit };
 export class KoaRequestAudit extends RequestAudit {
   constructor(
     readonly ctx: Context,
-    private readonly onFinish: (err: Error | null, res: ServerResponse) => void,
+    private readonly onFinish: (this: ServerResponse) => void,
   ) {
     super();
   }
@@ -22,6 +21,6 @@ export class KoaRequestAudit extends RequestAudit {
     this.armed = true;
     // On ctx.res, not in the middleware's finally: the final status is only known after Koa's
     // own error handling has answered.
-    onFinished(this.ctx.res, this.onFinish);
+    onResponseClose(this.ctx.res, this.onFinish);
   }
 }
