@@ -85,9 +85,20 @@ function copy(
   return out;
 }
 
+// Metadata keys repeat from request to request (`user_agent`, `status`...): remember their
+// normal form instead of lower-casing and rewriting each one on every finished request.
+const normalizedKeys = new Map<string, string>();
+const maxNormalizedKeys = 1024;
+
 /** `x-api-key`, `X_API_KEY`, `xApiKey` and `XApiKey` are one name. */
 function normalizeKey(key: string): string {
-  return key.toLowerCase().replace(/[-_]/g, '');
+  let normal = normalizedKeys.get(key);
+  if (normal === undefined) {
+    normal = key.toLowerCase().replace(/[-_]/g, '');
+    if (normalizedKeys.size >= maxNormalizedKeys) normalizedKeys.clear(); // keys from user data can be unbounded
+    normalizedKeys.set(key, normal);
+  }
+  return normal;
 }
 
 function isPlainObject(value: object): boolean {
