@@ -1,18 +1,6 @@
+import type { StoredEvent } from './types.js';
 /** An events row as selected for the API: `metadata` is still the JSON text it was stored as. */
-export interface EventRow {
-  id: string;
-  timestamp: string;
-  actor_id: string;
-  actor_name: string | null;
-  actor_email: string | null;
-  action: string;
-  resource_type: string;
-  resource_id: string;
-  resource_name: string | null;
-  metadata: string | null;
-  organization_id: string | null;
-  api_key_id: string;
-}
+export type EventRow = Omit<StoredEvent, 'metadata'> & { metadata: string | null };
 
 /** The columns of `EventRow`, in StoredEvent order. */
 export const EVENT_COLUMNS =
