@@ -3,6 +3,7 @@ import { backoffDelay } from './backoff.js';
 import { type Deferred, DeliveryQueue, type QueuedEvent, toUndelivered } from './deliveryQueue.js';
 import { AuditLedgeError, AuditLedgeValidationError } from './errors.js';
 import { createHttpTransport } from './httpTransport.js';
+import { type ExitHooks, KeepAlive, watchExit } from './lifetime.js';
 import {
   type ClientOptions,
   type ErrorContext,
@@ -18,6 +19,7 @@ import type {
   DeliveryStats,
   EnqueueOptions,
   ExportOptions,
+  FlushOptions,
   QueryFilters,
   QueryResult,
   ShutdownOptions,
@@ -49,6 +51,15 @@ export class AuditLedge {
   readonly #transport: Transport;
   readonly #queue: DeliveryQueue;
   readonly #userAgent: string;
+  readonly #keepAlive = new KeepAlive();
+  readonly #heldFlushes = new WeakMap<Promise<void>, Promise<void>>();
+  readonly #exitHooks: ExitHooks = {
+    beforeExit: () => this.#beforeExit(),
+    exit: () => this.#exit(),
+  };
+  /** When the flush started by `beforeExit` gives up (its budget spans every beforeExit). */
+  #exitDeadline: number | undefined;
+  #exitFlushing = false;
   #shutdown: Promise<ShutdownReport> | undefined;
 
   constructor(apiKey?: string, options: ClientOptions = {}) {
@@ -72,6 +83,7 @@ export class AuditLedge {
           o.logger?.error?.({ err }, 'auditledge: onDrop threw');
         }
       },
+      busy: (busy) => watchExit(this.#exitHooks, busy),
     });
   }
 
@@ -81,24 +93,31 @@ export class AuditLedge {
   }
 
   /**
-   * Queues an event and resolves with the stored event once the API has persisted it (201).
-   * Rejects with `AuditLedgeValidationError` before any request, or `AuditLedgeError` if it is dropped.
-   * An unawaited `log()` never becomes an unhandled rejection.
+   * Sends an event at once (it does not wait for `flushInterval` or `flushAt`) and resolves
+   * with the stored event once the API has persisted it (201); until it settles the process
+   * stays alive. Rejects with `AuditLedgeValidationError` before any request, or
+   * `AuditLedgeError` if it is dropped. An unawaited `log()` never becomes an unhandled rejection.
    */
   log(event: AuditEventInput, options?: EnqueueOptions): Promise<StoredEvent> {
     let deferred: Deferred | undefined;
+    const keepAlive = this.#keepAlive;
     const promise = new Promise<StoredEvent>((resolve, reject) => {
       deferred = {
         resolve: (body) => {
+          keepAlive.release();
           try {
             resolve(parseStored(body));
           } catch (err) {
             reject(err);
           }
         },
-        reject,
+        reject: (err) => {
+          keepAlive.release();
+          reject(err);
+        },
       };
     });
+    keepAlive.hold();
     try {
       this.#accept(event, options, deferred);
     } catch (err) {
@@ -146,17 +165,37 @@ export class AuditLedge {
     return this.#read(() => '/v1/usage').then((body) => parseJson(body));
   }
 
-  /** Resolves when every event queued before the call is delivered or dropped. Concurrent calls share work. */
-  flush(): Promise<void> {
-    return this.#queue.flush();
+  /**
+   * Sends what is queued at once and resolves when every event queued before the call is
+   * delivered or dropped, or when `timeout` ms have passed (whichever comes first; what is
+   * left stays queued, see `stats()`). Keeps the process alive until then. Never rejects.
+   */
+  flush(options: FlushOptions = {}): Promise<void> {
+    const timeout = checkTimeout(options, 'flush');
+    const flushed = this.#queue.flush();
+    if (this.#queue.unsettled === 0) return flushed;
+    if (timeout === undefined) {
+      // Concurrent flushes share one promise; so do their held versions.
+      let held = this.#heldFlushes.get(flushed);
+      if (held === undefined) {
+        held = this.#keepAlive.around(flushed);
+        this.#heldFlushes.set(flushed, held);
+      }
+      return held;
+    }
+    return this.#keepAlive.around(raceTimeout(flushed, timeout));
   }
 
   /**
    * Stops intake, delivers what it can within `timeout` ms, then gives up and reports
-   * what is left in `undelivered`. Never rejects; calling it again returns the same report.
+   * what is left in `undelivered`. Keeps the process alive until it settles. Never rejects;
+   * calling it again returns the same report.
    */
   shutdown(options: ShutdownOptions = {}): Promise<ShutdownReport> {
-    this.#shutdown ??= this.#runShutdown(options.timeout ?? 10_000);
+    if (this.#shutdown === undefined) {
+      const timeout = checkTimeout(options, 'shutdown') ?? 10_000;
+      this.#shutdown = this.#keepAlive.around(this.#runShutdown(timeout));
+    }
     return this.#shutdown;
   }
 
@@ -284,15 +323,8 @@ export class AuditLedge {
   }
 
   async #runShutdown(timeout: number): Promise<ShutdownReport> {
-    let timer: NodeJS.Timeout | undefined;
     // Nothing can be delivered while paused by a 401/429: hand the events back at once.
-    if (!this.#queue.paused) {
-      const deadline = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, Math.max(0, timeout));
-      });
-      await Promise.race([this.#queue.flush(), deadline]);
-      clearTimeout(timer);
-    }
+    if (!this.#queue.paused) await raceTimeout(this.#queue.flush(), timeout);
     const undelivered = this.#queue.stop();
     try {
       await (undelivered.length > 0 ? this.#transport.destroy?.() : this.#transport.close?.());
@@ -300,12 +332,40 @@ export class AuditLedge {
       this.#options.logger?.warn?.({ err }, 'auditledge: closing the transport failed');
     }
     const stats = this.#queue.stats();
+    // The same vocabulary as stats(): `dropped` is dropped.total (shutdown leftovers included),
+    // `pending` is dropped.shutdown, the part of it this shutdown gave up on.
     return {
       delivered: stats.delivered,
-      dropped: stats.dropped.total - stats.dropped.shutdown,
+      dropped: stats.dropped.total,
       pending: undelivered.length,
       undelivered,
     };
+  }
+
+  /**
+   * The event loop is empty but events are queued (a script that ends without shutdown(),
+   * a test file): flush them, bounded by `exitFlushTimeout` in all. The flush keeps the
+   * process alive; past the budget the client shuts down, which hands the rest to onDrop.
+   */
+  #beforeExit(): void {
+    if (this.#shutdown !== undefined || this.#exitFlushing) return;
+    const now = Date.now();
+    this.#exitDeadline ??= now + this.#options.exitFlushTimeout;
+    const left = this.#exitDeadline - now;
+    if (left <= 0 || this.#queue.paused) {
+      void this.shutdown({ timeout: 0 });
+      return;
+    }
+    this.#exitFlushing = true;
+    void this.flush({ timeout: left }).then(() => {
+      this.#exitFlushing = false;
+      if (this.#queue.unsettled > 0) void this.shutdown({ timeout: 0 });
+    });
+  }
+
+  /** `exit` allows no more I/O: what is still undelivered goes to onDrop now, synchronously. */
+  #exit(): void {
+    if (this.#queue.state !== 'closed') this.#queue.stop();
   }
 
   #report(error: AuditLedgeError, context: ErrorContext): void {
@@ -318,6 +378,27 @@ export class AuditLedge {
       logger?.error?.({ err }, 'auditledge: onError threw');
     }
   }
+}
+
+function checkTimeout(options: FlushOptions, method: string): number | undefined {
+  if (options === null || typeof options !== 'object') {
+    throw new AuditLedgeValidationError(`${method}() options`, 'must be an object');
+  }
+  const { timeout } = options;
+  if (timeout === undefined) return undefined;
+  if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
+    throw new AuditLedgeValidationError('timeout', `of ${method}() must be a number of ms >= 0`);
+  }
+  return Math.min(timeout, 2 ** 31 - 1);
+}
+
+/** Settles with `promise`, or after `ms` with nothing; the timer is ref'd, so it holds the process. */
+function raceTimeout(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 function parseJson<T>(body: string): T {

@@ -49,6 +49,8 @@ export interface DeliveryQueueHooks {
   report(error: AuditLedgeError, context: ErrorContext): void;
   /** A dropped event, for onDrop (shutdown leftovers included). */
   dropped(event: QueuedEvent, reason: DropReason): void;
+  /** The queue went from idle to holding unsettled events (true), or back (false). */
+  busy(busy: boolean): void;
 }
 
 interface FlushWaiter {
@@ -75,6 +77,8 @@ export class DeliveryQueue {
   /** Bytes of events queued or in flight: what the caps bound, since a failed send comes back. */
   #heldBytes = 0;
   #seq = 0;
+  /** Events queued or in flight (held), for the idle/busy transitions. */
+  #unsettled = 0;
   #accepted = 0;
   #delivered = 0;
   #retries = 0;
@@ -108,6 +112,11 @@ export class DeliveryQueue {
     return this.#state;
   }
 
+  /** Events queued or in flight. */
+  get unsettled(): number {
+    return this.#unsettled;
+  }
+
   /** Takes an accepted event. Full queue: dropped with `queue_full` at once. */
   add(id: string, body: string, bytes: number, deferred: Deferred | undefined): void {
     const event: QueuedEvent = {
@@ -133,8 +142,10 @@ export class DeliveryQueue {
     this.#queue.push(event);
     this.#queuedBytes += bytes;
     this.#heldBytes += bytes;
+    if (this.#unsettled++ === 0) this.#hooks.busy(true);
     if (this.#draining) this.#pump();
-    else if (this.#queue.length >= this.#opts.flushAt) this.#startDrain();
+    // Someone awaits this one (log()): it goes now, not after flushInterval.
+    else if (deferred !== undefined || this.#queue.length >= this.#opts.flushAt) this.#startDrain();
     else if (this.#flushTimer === undefined) {
       this.#flushTimer = setTimeout(() => this.#startDrain(), this.#opts.flushInterval);
       // A queued event must not keep the process alive; shutdown() is the way to wait for it.
@@ -358,7 +369,10 @@ export class DeliveryQueue {
 
   #settle(event: QueuedEvent): void {
     event.settled = true;
-    if (event.held) this.#heldBytes -= event.bytes;
+    if (event.held) {
+      this.#heldBytes -= event.bytes;
+      if (--this.#unsettled === 0) this.#hooks.busy(false);
+    }
     if (this.#waiters.length === 0) return;
     for (const waiter of this.#waiters) {
       if (event.seq <= waiter.target && --waiter.remaining === 0) waiter.resolve();

@@ -16,6 +16,7 @@ export type {
   EnqueueOptions,
   EventFilters,
   ExportOptions,
+  FlushOptions,
   JsonValue,
   Logger,
   Metadata,

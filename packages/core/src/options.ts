@@ -44,6 +44,12 @@ export interface ClientOptions {
   authRetryInterval?: number;
   /** Interval between probes while the API answers 429 (monthly quota), in ms. @default 60000 */
   quotaRetryInterval?: number;
+  /**
+   * When the event loop empties with events still queued (a script or test file that ends
+   * without `shutdown()`), they are flushed for at most this long, in ms; what is left then
+   * goes to `onDrop` (reason `shutdown`). `0` skips the flush. @default 5000
+   */
+  exitFlushTimeout?: number;
   /** Called for delivery and request failures, and drops. Never throws into your code; keep it fast. */
   onError?: (error: AuditLedgeError, context: ErrorContext) => void;
   /**
@@ -79,6 +85,7 @@ export const defaults = {
   maxRetryDelay: 30_000,
   authRetryInterval: 30_000,
   quotaRetryInterval: 60_000,
+  exitFlushTimeout: 5_000,
 } as const satisfies Partial<ResolvedOptions>;
 
 type NumericOption = Exclude<keyof typeof defaults, 'baseUrl'>;
@@ -90,6 +97,7 @@ const TIMER_OPTIONS = new Set<NumericOption>([
   'maxRetryDelay',
   'authRetryInterval',
   'quotaRetryInterval',
+  'exitFlushTimeout',
 ]);
 const minimums: Record<NumericOption, number> = {
   timeout: 1,
@@ -105,6 +113,7 @@ const minimums: Record<NumericOption, number> = {
   maxRetryDelay: 0,
   authRetryInterval: 0,
   quotaRetryInterval: 0,
+  exitFlushTimeout: 0,
 };
 
 /** Applies defaults and checks every option, naming the one that is wrong. */

@@ -154,12 +154,16 @@ export type PipelineState =
   /** `shutdown()` was called. */
   | 'closed';
 
+/**
+ * What `shutdown()` achieved, in the words of `stats()`: `delivered` is `stats().delivered`,
+ * `dropped` is `stats().dropped.total`, `pending` is `stats().dropped.shutdown`.
+ */
 export interface ShutdownReport {
   /** Events delivered over the client's life. */
   delivered: number;
-  /** Events dropped over the client's life for reasons other than shutdown (see `stats().dropped`). */
+  /** Events not delivered over the client's life, for any reason, `pending` included: `stats().dropped.total`. */
   dropped: number;
-  /** Events that could not be sent before the deadline: `undelivered.length`. */
+  /** Events this shutdown could not send before its deadline (reason `shutdown`): `undelivered.length`. */
   pending: number;
   /** Those events, to persist and re-send later with `enqueue(event, { id })`. */
   undelivered: UndeliveredEvent[];
@@ -167,7 +171,12 @@ export interface ShutdownReport {
 
 export interface ShutdownOptions {
   /** How long to keep delivering before giving up, in ms. @default 10000 */
-  timeout?: number;
+  timeout?: number | undefined;
+}
+
+export interface FlushOptions {
+  /** Resolve after this many ms even if events are still queued or in flight. @default no limit */
+  timeout?: number | undefined;
 }
 
 export interface EnqueueOptions {
