@@ -1,4 +1,4 @@
-import type { AuditLedge } from '@auditledge/core';
+import { AuditLedgeValidationError } from '@auditledge/core';
 import { AuditRecorder, headerValue, RequestAudit, stripQuery } from '@auditledge/core/adapter';
 import type {
   FastifyInstance,
@@ -14,17 +14,17 @@ import type { AuditOptions } from './types.js';
 
 const kAudit = Symbol('auditledge.audit');
 
-/** How long `app.close()` waits for the queue of a client the app passed in. */
+/** How long `app.close()` waits, by default, for the queue of a client the app passed in. */
 const PASSED_CLIENT_FLUSH_MS = 1000;
+/** ... and for the shutdown of a client the plugin created (the client's own default). */
+const OWN_CLIENT_SHUTDOWN_MS = 10_000;
 
-function flushWithin(client: AuditLedge, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-    // A flush that settles first must not leave the process waiting on this timer.
-    timer.unref();
-  });
-  return Promise.race([client.flush(), deadline]).finally(() => clearTimeout(timer));
+function shutdownTimeoutOf(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+    throw new AuditLedgeValidationError('options.shutdownTimeout', 'must be a number of ms >= 0');
+  }
+  return value;
 }
 
 type AuditedRequest = FastifyRequest & { [kAudit]: RequestAudit | null };
@@ -49,8 +49,11 @@ function captureBody(
 }
 
 async function auditledgePlugin(fastify: FastifyInstance, options: AuditOptions): Promise<void> {
+  // Not a client option: the rest goes to the recorder (and the client it may create).
+  const { shutdownTimeout: rawTimeout, ...auditOptions } = options ?? {};
+  const shutdownTimeout = shutdownTimeoutOf(rawTimeout);
   // Throws AL_ERR_CONFIG here, making register() reject, when no key can be found.
-  const recorder = new AuditRecorder<FastifyRequest>(options);
+  const recorder = new AuditRecorder<FastifyRequest>(auditOptions);
   // Whether any route outside `methods` declared a spec: until one does, such requests
   // (GETs, typically) are dismissed without reading their route options.
   let specsOutsideMethods = false;
@@ -102,11 +105,15 @@ async function auditledgePlugin(fastify: FastifyInstance, options: AuditOptions)
   });
 
   fastify.addHook('onClose', async function auditClose() {
-    // Our own client is ours to close (shutdown() has its own deadline). A client the app passed
-    // in is the app's to shut down: it only gets a flush, bounded so that a down API cannot
-    // hold app.close() (and the app's own shutdown deadline) hostage.
-    if (recorder.ownsClient) await recorder.client.shutdown();
-    else await flushWithin(recorder.client, PASSED_CLIENT_FLUSH_MS);
+    // Our own client is ours to close. A client the app passed in is the app's to shut down: it
+    // only gets a flush, bounded so that a down API cannot hold app.close() (and the app's own
+    // shutdown deadline) hostage. Both keep the process alive until they settle, so the process
+    // cannot exit inside app.close() and lose what the client still holds.
+    if (recorder.ownsClient) {
+      await recorder.client.shutdown({ timeout: shutdownTimeout ?? OWN_CLIENT_SHUTDOWN_MS });
+    } else {
+      await recorder.client.flush({ timeout: shutdownTimeout ?? PASSED_CLIENT_FLUSH_MS });
+    }
   });
 }
 
@@ -116,9 +123,9 @@ async function auditledgePlugin(fastify: FastifyInstance, options: AuditOptions)
  * `DELETE /invoices/:id` becomes `invoice.deleted` on `{ type: 'invoice', id }`. Events are
  * built in `onResponse` and handed to the client without waiting. Per-route declarations go in
  * `config.audit` and are read once, when the route is added: register the plugin before your
- * routes. On `app.close()` a client the plugin created is shut down (within the client's
- * shutdown timeout); a client you passed is flushed for up to 1 s, never shut down: call its
- * `shutdown()` after `app.close()`.
+ * routes. On `app.close()` a client the plugin created is shut down (within `shutdownTimeout`,
+ * 10 s by default); a client you passed is flushed for up to `shutdownTimeout` (1 s by default),
+ * never shut down: call its `shutdown()` after `app.close()`.
  *
  * @example
  * await app.register(auditledge, { organization: (request) => request.user?.tenantId });

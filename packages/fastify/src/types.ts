@@ -9,7 +9,14 @@ import type { FastifyRequest } from 'fastify';
  * Options of the plugin; mappers receive the Fastify `request`. A client the plugin creates is
  * shut down on `app.close()`; a client you pass is only flushed then.
  */
-export type AuditOptions = CoreAuditOptions<FastifyRequest>;
+export type AuditOptions = CoreAuditOptions<FastifyRequest> & {
+  /**
+   * How long `app.close()` waits for audit delivery, in ms: the shutdown of a client the plugin
+   * created, or the flush of a client you passed (which stays open). Events still undelivered
+   * then go to the client's `onDrop`. @default 10000 for the plugin's own client, 1000 for yours
+   */
+  shutdownTimeout?: number | undefined;
+};
 
 /** A per-route declaration for `config.audit`; mappers receive the Fastify `request`. */
 export type RouteAuditSpec = CoreRouteAuditSpec<FastifyRequest>;
