@@ -7,4 +7,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
+  // src/viewer/assets.ts finds the viewer's files from import.meta.url, in the CJS build too.
+  shims: true,
 });

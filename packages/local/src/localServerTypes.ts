@@ -46,6 +46,13 @@ export interface LocalServerOptions {
    * @default ignore
    */
   onError?: (err: unknown) => void;
+  /**
+   * Serve the trail viewer, a page to browse the audit trail, at `/` (its files under
+   * `/viewer/`). It reads through the public `/v1` endpoints with a key the user enters;
+   * `false` leaves `/` a 404 like any unknown path.
+   * @default true
+   */
+  viewer?: boolean;
 }
 
 /** An account made by `createAccount`. */

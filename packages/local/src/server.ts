@@ -9,6 +9,7 @@ import { generateApiKey } from './keys.js';
 import type { LocalServer, LocalServerOptions } from './localServerTypes.js';
 import { isPlan, type Plan } from './plans.js';
 import { createRequestListener } from './router.js';
+import { withViewer } from './viewer/serveViewer.js';
 
 const DAY_MS = 86_400_000;
 // In-flight requests get this long to finish at close() before their sockets are cut.
@@ -46,7 +47,8 @@ export async function launch(
       return work();
     };
     events.sweep(clock());
-    http = createServer(createRequestListener({ accounts, events, commits, clock }, onError));
+    const api = createRequestListener({ accounts, events, commits, clock }, onError);
+    http = createServer(options.viewer === false ? api : withViewer(api, onError));
     const address = await listen(http, options.port ?? 0, options.host ?? '127.0.0.1');
     // unref'd so an open server handle, not this timer, decides whether the process stays up.
     const sweeper = setInterval(() => {
