@@ -3,6 +3,8 @@
 // is driven through each app, the apps are stopped (SIGTERM: each flushes its queue on the way
 // out), and the trail is read back with query(), usage() and export(). No account, no network.
 // Exits 0 only when every app recorded exactly the events the scenario expects.
+// It ends with the trail viewer's URL; `npm run demo -- --keep` keeps the local API (and so the
+// viewer, on the demo's trail) running until Ctrl-C.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -20,12 +22,15 @@ const CSV_PATH = join(root, '.auditledge', 'demo-audit-log.csv');
 const START_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 15_000;
 const DEADLINE_MS = 55_000;
+const KEEP = process.argv.includes('--keep');
 
 // Module-level so the deadline and Ctrl-C can kill them too: the demo leaves no process behind.
 const apps: ChildApp[] = [];
 const killApps = () => {
   for (const app of apps) app.kill();
 };
+/** Set while `--keep` holds the local API open: Ctrl-C then closes it instead of exiting at once. */
+let release: (() => void) | undefined;
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const started = performance.now();
@@ -162,7 +167,21 @@ async function main(): Promise<boolean> {
     const width = Math.max(...next.map(([what]) => what!.length));
     for (const [what, why] of next) out(`  ${cyan(what!.padEnd(width))}  ${why}`);
     out();
-    out(dim(`Done in ${seconds()}.`));
+    out(bold('The trail viewer') + dim('  (served by the local API at /, reading /v1 with your key)'));
+    if (KEEP) {
+      out(`  ${cyan(`${local.url}/`)}  API key ${local.apiKey}`);
+      out();
+      out(dim(`Done in ${seconds()}. The local API keeps running for the viewer: Ctrl-C stops it.`));
+      clearTimeout(deadline);
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      out(dim('Stopping the local API.'));
+    } else {
+      out(`  ${cyan(`${local.url}/`)}  ${dim('(stops with the demo: npm run demo -- --keep keeps it open)')}`);
+      out();
+      out(dim(`Done in ${seconds()}.`));
+    }
     return problems.length === 0;
   } finally {
     await Promise.allSettled(starting); // an app still starting when another failed
@@ -211,15 +230,22 @@ function checkTrail(events: readonly StoredEvent[]): string[] {
   return problems;
 }
 
-setTimeout(() => {
+const deadline = setTimeout(() => {
   process.stderr.write(`demo: still running after ${DEADLINE_MS / 1000} s, giving up\n`);
   killApps();
   process.exit(1);
 }, DEADLINE_MS).unref();
-process.once('SIGINT', () => {
-  killApps();
-  process.exit(130);
-});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (release) {
+      release();
+      release = undefined;
+      return;
+    }
+    killApps();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  });
+}
 
 main().then(
   (ok) => {

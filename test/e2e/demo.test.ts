@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -6,10 +6,16 @@ import { SCENARIO } from '../../examples/shared/src/index.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Runs `scripts/demo.ts` as `npm run demo` does (after setup), collecting its output. */
-function runDemo(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/**
+ * Runs `scripts/demo.ts` as `npm run demo` does (after setup), collecting its output;
+ * `onOutput` sees the output so far at each chunk and may signal the child.
+ */
+function runDemo(
+  args: string[] = [],
+  onOutput?: (stdout: string, child: ChildProcess) => void,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', ...args], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -17,6 +23,7 @@ function runDemo(): Promise<{ code: number | null; stdout: string; stderr: strin
     let stderr = '';
     child.stdout.on('data', (chunk) => {
       stdout += chunk;
+      onOutput?.(stdout, child);
     });
     child.stderr.on('data', (chunk) => {
       stderr += chunk;
@@ -61,6 +68,35 @@ describe('npm run demo', () => {
       (m) => m[1]!,
     );
     expect(urls).toHaveLength(4);
+    // It ends with the trail viewer's URL: the local API's, whose page closed with it.
+    const viewer =
+      /^ {2}(http:\/\/\S+\/) +\(stops with the demo: npm run demo -- --keep keeps it open\)$/m.exec(
+        stdout,
+      )?.[1];
+    expect(viewer).toBe(`${urls[0]}/`);
     for (const url of urls) await expect(fetch(url), url).rejects.toThrow();
+  }, 60_000);
+
+  it('with --keep, keeps the local API up for the viewer on the demo trail until Ctrl-C', async () => {
+    let checked: Promise<void> | undefined;
+    const { code, stdout, stderr } = await runDemo(['--keep'], (out, child) => {
+      const m = /^ {2}(http:\/\/\S+)\/ +API key (al_\S+)$/m.exec(out);
+      if (!m || checked) return;
+      const [, url, key] = m;
+      checked = (async () => {
+        const page = await fetch(`${url}/`);
+        expect(page.status).toBe(200);
+        expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+        const trail = await fetch(`${url}/v1/events?limit=1`, {
+          headers: { authorization: `Bearer ${key}` },
+        });
+        const audited = SCENARIO.filter((s) => s.event).length;
+        expect(((await trail.json()) as { total: number }).total).toBe(audited * 3);
+      })().finally(() => child.kill('SIGINT'));
+    });
+    await checked;
+    expect(code, `${stdout}\n${stderr}`).toBe(0);
+    expect(stdout).toContain('The local API keeps running for the viewer: Ctrl-C stops it.');
+    expect(stdout).toContain('Stopping the local API.');
   }, 60_000);
 });

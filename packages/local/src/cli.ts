@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     db: options.db,
     apiKey: options.apiKey,
     plan: options.plan,
+    viewer: options.viewer,
     // Errors are printed without request details, which would include the Authorization header.
     onError: (e) => err(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
   });
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
   const db = options.db === ':memory:' ? ':memory:' : resolve(options.db);
   out(`Auditledge local API listening on ${server.url}`);
   out(`  database  ${db}${boot.accountCreated ? ' (new)' : ''}`);
+  if (options.viewer) out(`  viewer    ${server.url}/  (the trail, in a browser: enter the key below)`);
   out(`  account   ${account.id} (plan ${account.plan}, organization ${account.organization_id})`);
   if (!boot.keyGenerated) {
     // The key was given to us: say which, never print it, since CI logs are often public.

@@ -19,6 +19,7 @@ Options:
   --api-key <key>   register this key (al_...) for the default account
                     (default: $${API_KEY_ENV}, else a new key every start)
   --plan <plan>     free | starter | growth | pro: plan of the default account
+  --no-viewer       do not serve the trail viewer at /
   -h, --help        show this help
 `;
 
@@ -31,6 +32,8 @@ export interface CliOptions {
   /** Where `apiKey` came from, to say so without printing it. */
   apiKeySource?: '--api-key' | typeof API_KEY_ENV;
   plan?: Plan;
+  /** Serve the trail viewer at `/`; `--no-viewer` turns it off. */
+  viewer: boolean;
   help: boolean;
 }
 
@@ -43,7 +46,7 @@ export class CliUsageError extends Error {
  * Reads the flags, falling back to the environment for the key.
  *
  * @example
- * parseCliArgs(['--port', '0', '--db', ':memory:'], {}); // { port: 0, host: '127.0.0.1', db: ':memory:', help: false }
+ * parseCliArgs(['--port', '0', '--db', ':memory:'], {}); // { port: 0, host: '127.0.0.1', db: ':memory:', viewer: true, help: false }
  */
 export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
   let values: ReturnType<typeof parse>['values'];
@@ -64,6 +67,7 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv): CliOptions
     port,
     host: values.host ?? DEFAULT_HOST,
     db: values.db ?? DEFAULT_DB,
+    viewer: !values['no-viewer'],
     help: values.help ?? false,
   };
   if (values['api-key'] !== undefined) {
@@ -88,6 +92,7 @@ function parse(argv: string[]) {
       db: { type: 'string' },
       'api-key': { type: 'string' },
       plan: { type: 'string' },
+      'no-viewer': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -21,7 +21,13 @@ export function fillFilterForm(state) {
     const input = /** @type {HTMLInputElement} */ (form.elements.namedItem(name));
     input.value = state.filters[name] ?? '';
   }
+  // Narrow screens fold the filters other than search away, unless one of them is in use.
+  const more = Object.keys(state.filters).filter((name) => name !== 'search').length;
+  byId('more-count').textContent = more > 0 ? `(${more})` : '';
+  /** @type {HTMLDetailsElement} */ (byId('more-filters')).open = more > 0 || WIDE.matches;
 }
+
+const WIDE = matchMedia('(min-width: 721px)');
 
 /** @returns {Record<string, string>} */
 export function readFilterForm() {

@@ -150,7 +150,7 @@ function wire() {
     }
     input.value = '';
     await render();
-    byId('main').focus();
+    byId('main').focus({ preventScroll: true });
   });
   byId('sign-out').addEventListener('click', () => {
     storeKey(null);
