@@ -178,7 +178,9 @@ async function main(): Promise<boolean> {
       });
       out(dim('Stopping the local API.'));
     } else {
-      out(`  ${cyan(`${local.url}/`)}  ${dim('(stops with the demo: npm run demo -- --keep keeps it open)')}`);
+      out(
+        `  ${cyan(`${local.url}/`)}  ${dim('(stops with the demo: npm run demo -- --keep keeps it open)')}`,
+      );
       out();
       out(dim(`Done in ${seconds()}.`));
     }

@@ -177,6 +177,15 @@ describe('the trail viewer in Chromium', () => {
     await page.locator(`#events tbody tr.fresh[data-id="${fresh.id}"]`).waitFor(WAIT);
     expect(await rows().first().getAttribute('data-id')).toBe(fresh.id);
     await screenshot('live-event');
+
+    // An event without a change record has no Change section (and no stray "null").
+    await rows().first().locator('a.action').click();
+    const dialog = page.getByRole('dialog');
+    await dialog.locator('dl.fields').waitFor(WAIT);
+    expect(await dialog.locator('h3').allTextContents()).toEqual(['Fields', 'Metadata']);
+    expect(await dialog.textContent()).not.toContain('null');
+    await page.keyboard.press('Escape');
+    await page.waitForURL(`${local.url}/`, WAIT);
   });
 
   it('downloads the current filter as CSV, the same bytes the export endpoint gives', async () => {

@@ -77,15 +77,18 @@ describe('auditledge-local', () => {
   test.each([
     [[], 200],
     [['--no-viewer'], 404],
-  ])('%j: the trail viewer at / is on by default and named in the banner; --no-viewer turns it off', async (flags, status) => {
-    const cli = runCli(['--port', '0', '--db', ':memory:', ...flags]);
-    const { url } = await cli.ready;
-    expect(cli.stdout().includes(`viewer    ${url}/ `)).toBe(status === 200);
-    const page = await call({ url, apiKey: '' }, '/', { key: null });
-    expect(page.status).toBe(status);
-    cli.child.kill('SIGTERM');
-    expect(await cli.exit).toBe(0);
-  });
+  ])(
+    '%j: the trail viewer at / is on by default and named in the banner; --no-viewer turns it off',
+    async (flags, status) => {
+      const cli = runCli(['--port', '0', '--db', ':memory:', ...flags]);
+      const { url } = await cli.ready;
+      expect(cli.stdout().includes(`viewer    ${url}/ `)).toBe(status === 200);
+      const page = await call({ url, apiKey: '' }, '/', { key: null });
+      expect(page.status).toBe(status);
+      cli.child.kill('SIGTERM');
+      expect(await cli.exit).toBe(0);
+    },
+  );
 
   test('a later start on the same file mints a new key, and earlier keys keep working; SIGINT exits cleanly', async () => {
     const db = tempDb();

@@ -2,7 +2,7 @@
 // field of the stored event, and its metadata as a tree.
 import { apiJson } from './api.js';
 import { diffRows, findChanges, isPlainObject } from './changes.js';
-import { byId, formatTime, formatValue, h } from './dom.js';
+import { byId, formatTime, formatValue, h, setChildren } from './dom.js';
 
 /**
  * @typedef {import('./eventBits.js').StoredEvent} StoredEvent
@@ -33,7 +33,8 @@ export async function showDetail(id, state, linkTo) {
   /** @type {StoredEvent & Record<string, unknown>} */
   const event = await apiJson(`/v1/events/${encodeURIComponent(id)}`);
   byId('detail-title').textContent = event.action;
-  byId('detail-body').replaceChildren(
+  setChildren(
+    byId('detail-body'),
     h(
       'p',
       { class: 'detail-links' },

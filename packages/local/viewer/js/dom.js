@@ -27,6 +27,16 @@ export function h(tag, props = {}, ...children) {
 }
 
 /**
+ * Replaces an element's children, skipping null, undefined and false (which `replaceChildren`
+ * would otherwise insert as the text "null").
+ * @param {Element} el
+ * @param {...(Node | string | null | undefined | false)} children
+ */
+export function setChildren(el, ...children) {
+  el.replaceChildren(...children.filter((c) => c !== null && c !== undefined && c !== false));
+}
+
+/**
  * @param {string} id
  * @returns {HTMLElement}
  */

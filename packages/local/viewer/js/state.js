@@ -61,7 +61,7 @@ export function toSearch(state) {
   }
   if (state.event) q.set('event', state.event);
   const text = q.toString();
-  return text ? `?${text}` : location.pathname;
+  return text ? `?${text}` : (globalThis.location?.pathname ?? '/');
 }
 
 /**

@@ -3,7 +3,7 @@
 // timeline exports the events of its type (GET /v1/events/export, every match) and keeps
 // those of its id here.
 import { apiJson } from './api.js';
-import { byId, formatCount, h } from './dom.js';
+import { byId, formatCount, h, setChildren } from './dom.js';
 import { actorEl, changeSummary, timeEl } from './eventBits.js';
 
 /**
@@ -31,7 +31,8 @@ export async function showTimeline(state, linkTo) {
   const named = events.findLast((e) => (tl.kind === 'resource' ? e.resource_name : e.actor_name));
   const label = tl.kind === 'resource' ? named?.resource_name : named?.actor_name;
   const title = byId('timeline-title');
-  title.replaceChildren(
+  setChildren(
+    title,
     h('span', { class: 'muted', text: tl.kind === 'resource' ? `${tl.type} ` : 'actor ' }),
     tl.id,
     label && label !== tl.id ? h('span', { class: 'muted', text: ` · ${label}` }) : null,

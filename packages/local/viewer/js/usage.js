@@ -1,6 +1,6 @@
 // Usage at a glance, from GET /v1/usage: plan, this month's events of the limit, retention.
 import { apiJson } from './api.js';
-import { byId, formatCount, h } from './dom.js';
+import { byId, formatCount, h, setChildren } from './dom.js';
 
 export async function showUsage() {
   /** @type {{ plan: string, events_this_month: number, events_limit: number | null, retention_days: number | null }} */
@@ -9,7 +9,8 @@ export async function showUsage() {
   const limit = usage.events_limit;
   const share = limit ? Math.min(1, usage.events_this_month / limit) : 0;
   const kept = usage.retention_days === null ? 'custom retention' : `kept ${usage.retention_days} days`;
-  box.replaceChildren(
+  setChildren(
+    box,
     h('span', { class: 'plan', text: usage.plan }),
     h(
       'span',

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { viewerDir } from '../src/viewer/assets.js';
-import { call, start } from './helpers.js';
+import { viewerDir } from '../../src/viewer/assets.js';
+import { call, start } from '../helpers.js';
 
 const dir = viewerDir();
 const files = (readdirSync(dir, { recursive: true }) as string[])
