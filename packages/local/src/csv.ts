@@ -13,21 +13,27 @@ export const CSV_COLUMNS = [
   'organization_id',
 ] as const;
 
-const FORMULA_START = /^[=+\-@\t\r]/;
-const NEEDS_QUOTES = /[",\r\n]/;
+// What a spreadsheet may split a cell on: the comma, the `;` of Excel in German or French
+// locales, tab, `|`, and line breaks.
+const NEEDS_QUOTES = /[",;\t|\r\n]/;
+// A formula may start at the start of the cell or right after any of those separators,
+// for a reader that splits on one of them without honouring the quotes.
+const FORMULA_STARTS = /(?<=^|[,;\t|\r\n])(?=[=+\-@\t\r])/g;
 
 /**
- * One CSV field: quoted per RFC 4180 when it holds a comma, quote or line break, and
- * prefixed with `'` when it starts with a character that makes spreadsheets evaluate
- * it as a formula (OWASP's CSV injection advice). `null` is an empty field.
+ * One CSV field: quoted (RFC 4180) when it holds a quote or any character a spreadsheet
+ * may split on, and with `'` before every character that would start a formula (OWASP's
+ * CSV injection advice: `= + - @`, tab, carriage return), at the start and after each
+ * separator, so no split of the line yields a cell that evaluates. `null` is an empty field.
  *
  * @example
  * csvField('a,"b"'); // '"a,""b"""'
  * csvField('=SUM(A1)'); // "'=SUM(A1)"
+ * csvField('x;=cmd()'); // `"x;'=cmd()"`
  */
 export function csvField(value: string | null): string {
   if (value === null || value === '') return '';
-  const safe = FORMULA_START.test(value) ? `'${value}` : value;
+  const safe = value.replace(FORMULA_STARTS, "'");
   return NEEDS_QUOTES.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 

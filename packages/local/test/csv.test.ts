@@ -22,11 +22,26 @@ describe('csvField', () => {
     ['+1', "'+1"],
     ['-1', "'-1"],
     ['@cmd', "'@cmd"],
-    ['\tx', "'\tx"],
+    ['\tx', '"\'\tx"'],
     ['\rx', '"\'\rx"'],
     ['=HYPERLINK("http://x","y")', '"\'=HYPERLINK(""http://x"",""y"")"'],
     ['a=b', 'a=b'],
   ])('neutralises formulas: %j -> %j', (value, expected) => {
+    expect(csvField(value)).toBe(expected);
+  });
+
+  test.each([
+    ['a;b', '"a;b"'],
+    ['a|b', '"a|b"'],
+    ['a\tb', '"a\tb"'],
+    ['x;=cmd()', `"x;'=cmd()"`],
+    ['x|+1', `"x|'+1"`],
+    ['x\t-1', `"x\t'-1"`],
+    ['x,@SUM(1)', `"x,'@SUM(1)"`],
+    ['x\n=1', `"x\n'=1"`],
+    ['a\t\t=1', `"a\t'\t'=1"`],
+    ['2024-03-07', '2024-03-07'],
+  ])('quotes every separator a spreadsheet may split on, neutralising formulas after each: %j -> %j', (value, expected) => {
     expect(csvField(value)).toBe(expected);
   });
 });

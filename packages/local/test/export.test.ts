@@ -143,3 +143,82 @@ describe('GET /v1/events/export', () => {
     expect(reply.json).toEqual({ error: 'Invalid format: expected json or csv' });
   });
 });
+
+/**
+ * Splits CSV as a spreadsheet does with `separator` as its list separator: a quote is
+ * special only at the start of a field, and line breaks outside quotes end the record.
+ */
+function openAsSpreadsheet(text: string, separator: string): string[][] {
+  const records: string[][] = [];
+  let record: string[] = [];
+  let field = '';
+  let quoted = false;
+  let fieldStart = true;
+  const endField = () => {
+    record.push(field);
+    field = '';
+    fieldStart = true;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+      continue;
+    }
+    if (c === '"' && fieldStart) {
+      quoted = true;
+      fieldStart = false;
+    } else if (c === separator) {
+      endField();
+    } else if (c === '\r' || c === '\n') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      endField();
+      records.push(record);
+      record = [];
+    } else {
+      field += c;
+      fieldStart = false;
+    }
+  }
+  return records;
+}
+
+describe('CSV opened with each list separator', () => {
+  const nasty = [
+    'x;=cmd|" /C calc"!A0',
+    'a|+1',
+    'tab\t-2',
+    'semi;@SUM(1)',
+    'comma,=1+1',
+    'line\n=HYPERLINK("http://evil")',
+    'cr\r\n+3',
+    '\t=tab first',
+    'plain; text | here',
+  ];
+
+  test.each([',', ';', '\t', '|'])('separator %j: no cell starts a formula', async (separator) => {
+    const server = await start();
+    for (const [i, value] of nasty.entries()) {
+      await logEvent(server, {
+        timestamp: new Date(Date.UTC(2024, 0, 1, 0, 0, i)).toISOString(),
+        actor: { id: value, name: value },
+        action: value,
+        resource: { type: value, id: value, name: value },
+      });
+    }
+    const { text } = await call(server, '/v1/events/export?format=csv');
+    const cells = openAsSpreadsheet(text, separator).flat();
+    expect(cells.length).toBeGreaterThan(nasty.length);
+    expect(cells.filter((cell) => /^[=+\-@\t\r]/.test(cell))).toEqual([]);
+    if (separator !== ',') return;
+    // Read with the separator it was written for, every cell is the value, `'`-guarded.
+    const records = openAsSpreadsheet(text, ',');
+    const unguard = (cell: string) => cell.replace(/(?<=^|[,;\t|\r\n])'(?=[=+\-@\t\r])/g, '');
+    expect(records.slice(1).map((r) => unguard(r[2] as string))).toEqual([...nasty].reverse());
+    expect(records.slice(1).map((r) => unguard(r[7] as string))).toEqual([...nasty].reverse());
+  });
+});
