@@ -29,7 +29,9 @@ export class GroupCommit {
    * const outcome = await commits.run(() => events.insert(args));
    */
   run<T>(work: () => T): Promise<T> {
-    if (!this.#db.inTransaction) this.#db.exec('BEGIN');
+    // IMMEDIATE takes the write lock up front: a deferred transaction that reads first fails
+    // with SQLITE_BUSY, without waiting, when another connection wrote in between.
+    if (!this.#db.inTransaction) this.#db.exec('BEGIN IMMEDIATE');
     if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(() => this.flush());

@@ -41,6 +41,17 @@ export interface LocalServerOptions {
    */
   now?: () => Date;
   /**
+   * Milliseconds a connection may go without moving a byte (a client that stopped reading
+   * its response, a stalled upload, an idle keep-alive socket) before it is closed.
+   * @default 30000
+   */
+  idleTimeout?: number;
+  /**
+   * Open connections at most; beyond it new connections are closed at once.
+   * @default 256
+   */
+  maxConnections?: number;
+  /**
    * Receives unexpected errors, each of which was answered with a 500. The server never
    * prints on its own.
    * @default ignore

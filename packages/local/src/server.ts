@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AccountStore } from './accounts.js';
 import { type BootstrapResult, bootstrap } from './bootstrap.js';
+import type Database from 'better-sqlite3';
 import { MEMORY, openDatabase } from './db.js';
 import { EventStore } from './eventStore.js';
 import { GroupCommit } from './groupCommit.js';
@@ -9,11 +10,17 @@ import { generateApiKey } from './keys.js';
 import type { LocalServer, LocalServerOptions } from './localServerTypes.js';
 import { isPlan, type Plan } from './plans.js';
 import { createRequestListener } from './router.js';
+import { claimDatabaseFile } from './serverLock.js';
 import { withViewer } from './viewer/serveViewer.js';
 
 const DAY_MS = 86_400_000;
 // In-flight requests get this long to finish at close() before their sockets are cut.
 const CLOSE_GRACE_MS = 2_000;
+
+const DEFAULTS = {
+  idleTimeout: 30_000,
+  maxConnections: 256,
+} satisfies Required<Pick<LocalServerOptions, 'idleTimeout' | 'maxConnections'>>;
 
 /**
  * Starts the Auditledge v1 API on SQLite, with a first account and a key ready to use.
@@ -32,9 +39,22 @@ export async function launch(
   options: LocalServerOptions,
 ): Promise<{ server: LocalServer; boot: BootstrapResult }> {
   if (options.plan !== undefined) assertPlan(options.plan);
+  for (const name of ['idleTimeout', 'maxConnections'] as const) {
+    const value = options[name];
+    if (value !== undefined && (!Number.isSafeInteger(value) || value < 1))
+      throw new TypeError(`Invalid ${name}: expected a positive integer, got ${String(value)}`);
+  }
   const clock = options.now ?? (() => new Date());
   const onError = options.onError ?? (() => {});
-  const db = openDatabase(options.db ?? MEMORY);
+  const path = options.db ?? MEMORY;
+  const release = claimDatabaseFile(path);
+  let db: Database.Database;
+  try {
+    db = openDatabase(path);
+  } catch (err) {
+    release();
+    throw err;
+  }
   let http: Server | undefined;
   try {
     const accounts = new AccountStore(db);
@@ -49,6 +69,11 @@ export async function launch(
     events.sweep(clock());
     const api = createRequestListener({ accounts, events, commits, clock }, onError);
     http = createServer(options.viewer === false ? api : withViewer(api, onError));
+    // A socket that moves no byte for this long (a reader that stopped reading, a stalled
+    // upload) is closed, and with it the cursor its response was waiting on.
+    http.setTimeout(options.idleTimeout ?? DEFAULTS.idleTimeout);
+    // Beyond this, new connections are closed at once rather than queueing without bound.
+    http.maxConnections = options.maxConnections ?? DEFAULTS.maxConnections;
     const address = await listen(http, options.port ?? 0, options.host ?? '127.0.0.1');
     // unref'd so an open server handle, not this timer, decides whether the process stays up.
     const sweeper = setInterval(() => {
@@ -97,6 +122,7 @@ export async function launch(
             clearTimeout(cut);
             commits.flush();
             db.close();
+            release();
             resolve();
           });
           http?.closeIdleConnections();
@@ -108,6 +134,7 @@ export async function launch(
   } catch (err) {
     http?.close();
     db.close();
+    release();
     throw err;
   }
 }
