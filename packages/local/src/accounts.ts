@@ -13,6 +13,12 @@ export interface Account {
 export interface KeyRecord {
   readonly keyId: string;
   readonly account: Account;
+  /**
+   * Set when the key is revoked. A request holds its record from authentication on, so a
+   * write or a long read checks this flag at commit time and between chunks: a key revoked
+   * while a request is in flight stops it, not just the next request.
+   */
+  revoked: boolean;
 }
 
 /** Outcome of registering a caller-chosen key. */
@@ -113,7 +119,7 @@ export class AccountStore {
     if (!row || row.revoked_at !== null) return undefined;
     const account = this.getAccount(row.account_id);
     if (!account) return undefined;
-    const record: KeyRecord = { keyId: row.id, account };
+    const record: KeyRecord = { keyId: row.id, account, revoked: false };
     this.#keys.set(hash, record);
     return record;
   }
@@ -121,6 +127,8 @@ export class AccountStore {
   /** Revokes an active key; false when the key is unknown or already revoked. */
   revoke(key: string, now: Date): boolean {
     const hash = hashApiKey(key);
+    const cached = this.#keys.get(hash);
+    if (cached) cached.revoked = true;
     this.#keys.delete(hash);
     return this.#revokeKey.run(now.toISOString(), hash).changes > 0;
   }

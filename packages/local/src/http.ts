@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError } from './httpError.js';
+import { ClientGoneError, HttpError } from './httpError.js';
 
 /** The largest `POST /v1/events` body accepted: 1 MiB. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -33,7 +33,8 @@ export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
       else
         resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
     });
-    req.on('error', reject);
+    // A socket closed before the end of the body is the client hanging up, not a failure of ours.
+    req.on('error', () => reject(new ClientGoneError()));
   });
   if (text.trim() === '') return {};
   try {

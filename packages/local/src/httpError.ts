@@ -10,3 +10,14 @@ export class HttpError extends Error {
     this.headers = headers;
   }
 }
+
+/**
+ * The client went away before its request was read (a hang-up mid-upload). Nothing can be
+ * answered and nothing is wrong with the server, so it is neither answered nor reported.
+ */
+export class ClientGoneError extends Error {
+  constructor() {
+    super('The client closed the connection before the request was read');
+    this.name = 'ClientGoneError';
+  }
+}

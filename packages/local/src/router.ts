@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { authenticate } from './auth.js';
 import { sendError, sendJson } from './http.js';
-import { HttpError } from './httpError.js';
+import { ClientGoneError, HttpError } from './httpError.js';
 import type { RouteHandler, ServerContext } from './routes/context.js';
 import { createEvent, getEvent, listEvents } from './routes/events.js';
 import { exportEvents } from './routes/export.js';
@@ -30,6 +30,10 @@ export function createRequestListener(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return function auditledgeLocal(req, res) {
     handle(req, res, ctx).catch((err: unknown) => {
+      if (err instanceof ClientGoneError) {
+        res.destroy();
+        return;
+      }
       if (!(err instanceof HttpError)) onError(err);
       sendError(res, err);
     });

@@ -20,6 +20,9 @@ export interface EventInput {
 
 type Json = Record<string, unknown>;
 
+/** Nesting allowed in `metadata`, counting the metadata object itself as level 1. */
+export const MAX_METADATA_DEPTH = 64;
+
 const isObject = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -73,7 +76,24 @@ function optional(value: unknown, field: string): string | null {
 function metadata(value: unknown): string | null {
   if (value === undefined || value === null) return null;
   if (!isObject(value)) throw invalid('metadata', 'an object');
+  // JSON.parse takes any depth, but serialising (here and in every client that reads the
+  // event back) recurses and overflows the stack far sooner: refuse it here, as a 400.
+  if (depthExceeds(value, MAX_METADATA_DEPTH)) {
+    throw invalid('metadata', `nested at most ${MAX_METADATA_DEPTH} levels deep`);
+  }
   return JSON.stringify(value);
+}
+
+/** Iterative, so checking a deep value cannot overflow the stack itself. */
+function depthExceeds(root: object, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [value, depth] = item;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth > max) return true;
+    for (const child of Object.values(value)) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 function timestamp(value: unknown): string | null {

@@ -1,7 +1,8 @@
 import { eventJson } from '../eventJson.js';
-import { parseFilters, parsePaging } from '../filters.js';
+import { MAX_PAGE_CHARS, parseFilters, parsePaging } from '../filters.js';
 import { readJsonBody, sendJson } from '../http.js';
 import { HttpError } from '../httpError.js';
+import { streamRows } from '../streamRows.js';
 import { validateEvent } from '../validateEvent.js';
 import type { RouteRequest } from './context.js';
 
