@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Account } from './accounts.js';
 import { EVENT_COLUMNS, type EventRow } from './eventJson.js';
-import { type EventFilters, type Paging, whereClause } from './filters.js';
+import { type EventFilters, whereClause } from './filters.js';
 import { PLAN_NAMES, PLANS } from './plans.js';
 import type { EventInput } from './validateEvent.js';
 
@@ -17,11 +17,14 @@ export interface InsertArgs {
   now: Date;
 }
 
-/** Where an export batch resumes: the last row written (newest first). */
-export interface ExportCursor {
+/** Where a scan resumes: the last row written (newest first). */
+export interface ScanCursor {
   timestamp: string;
   seq: number;
 }
+
+/** A row of a scan: the event and its insertion order, the cursor's tie-breaker. */
+export type ScanRow = EventRow & ScanCursor;
 
 type Statement<R = unknown> = Database.Statement<unknown[], R>;
 
@@ -107,43 +110,47 @@ export class EventStore {
     return this.#byId.get(id, accountId);
   }
 
-  /** One page, newest first (ties: last inserted first), and the total ignoring paging. */
-  page(
-    accountId: string,
-    filters: EventFilters,
-    { limit, offset }: Paging,
-  ): { rows: EventRow[]; total: number } {
-    const where = whereClause(accountId, filters);
-    const total = this.#statement<{ n: number }>(`SELECT count(*) AS n FROM events WHERE ${where.sql}`).get(
-      ...where.params,
-    );
-    const rows = this.#statement<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE ${where.sql} ORDER BY timestamp DESC, seq DESC LIMIT ? OFFSET ?`,
-    ).all(...where.params, limit, offset);
-    return { rows, total: total?.n ?? 0 };
-  }
-
-  /** The highest seq so far: an export reads up to it, so events arriving meanwhile stay out. */
+  /** The highest seq so far: a read goes up to it, so events arriving meanwhile stay out. */
   maxSeq(): number {
     return this.#maxSeq.get()?.seq ?? 0;
   }
 
-  /** The next `size` matches after `cursor`, in page order, for exports streamed in batches. */
-  exportBatch(
+  /** Matches up to `maxSeq`, as counted for a page's `total`. */
+  count(accountId: string, filters: EventFilters, maxSeq: number): number {
+    const where = whereClause(accountId, filters);
+    return (
+      this.#statement<{ n: number }>(`SELECT count(*) AS n FROM events WHERE ${where.sql} AND seq <= ?`).get(
+        ...where.params,
+        maxSeq,
+      )?.n ?? 0
+    );
+  }
+
+  /**
+   * Matches up to `maxSeq` in page order (newest first, ties: last inserted first), after
+   * `from.cursor` or from `from.offset`. A lazy SQLite cursor: the caller reads what fits in
+   * one chunk and must close it (`break` or `return()`) before it awaits anything, since the
+   * connection serves no other statement while a cursor is open.
+   */
+  scan(
     accountId: string,
     filters: EventFilters,
     maxSeq: number,
-    cursor: ExportCursor | undefined,
-    size: number,
-  ): Array<EventRow & { seq: number }> {
+    from: { cursor: ScanCursor } | { offset: number },
+  ): IterableIterator<ScanRow> {
     const where = whereClause(accountId, filters);
-    const after = cursor ? ' AND (timestamp < ? OR (timestamp = ? AND seq < ?))' : '';
     const params: unknown[] = [...where.params, maxSeq];
-    if (cursor) params.push(cursor.timestamp, cursor.timestamp, cursor.seq);
-    return this.#statement<EventRow & { seq: number }>(
-      `SELECT seq, ${EVENT_COLUMNS} FROM events WHERE ${where.sql} AND seq <= ?${after}
-       ORDER BY timestamp DESC, seq DESC LIMIT ?`,
-    ).all(...params, size);
+    let tail: string;
+    if ('cursor' in from) {
+      tail = ' AND (timestamp < ? OR (timestamp = ? AND seq < ?)) ORDER BY timestamp DESC, seq DESC';
+      params.push(from.cursor.timestamp, from.cursor.timestamp, from.cursor.seq);
+    } else {
+      tail = ' ORDER BY timestamp DESC, seq DESC LIMIT -1 OFFSET ?';
+      params.push(from.offset);
+    }
+    return this.#statement<ScanRow>(
+      `SELECT seq, ${EVENT_COLUMNS} FROM events WHERE ${where.sql} AND seq <= ?${tail}`,
+    ).iterate(...params);
   }
 
   monthCount(accountId: string, month: string): number {

@@ -5,6 +5,13 @@ import { HttpError } from './httpError.js';
 export const DEFAULT_LIMIT = 20;
 /** Larger limits are clamped to this, and the applied value is returned in `limit`. */
 export const MAX_LIMIT = 1000;
+/**
+ * A page also ends after the event that brings it to this many characters of JSON (16 Mi,
+ * about 16 maximum-size events), and reports the smaller `limit` it applied: what one
+ * response holds is bounded whatever `limit x` event size is. Exports have no such cap:
+ * they are streamed whole.
+ */
+export const MAX_PAGE_CHARS = 16 * 1024 * 1024;
 
 /** The filters of `GET /v1/events` and `/v1/events/export`, validated. */
 export interface EventFilters {

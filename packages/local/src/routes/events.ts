@@ -18,7 +18,12 @@ export async function createEvent({ req, res, ctx, key }: RouteRequest): Promise
     idempotencyKey: idempotencyKey(req.headers['idempotency-key']),
     now: ctx.clock(),
   };
-  const outcome = await ctx.commits.run(() => ctx.events.insert(args));
+  const outcome = await ctx.commits.run(() =>
+    // Checked again here, in the same tick as the insert: the key may have been revoked
+    // while the body was arriving, and a revoked key must store nothing from then on.
+    key.revoked ? ({ kind: 'revoked' } as const) : ctx.events.insert(args),
+  );
+  if (outcome.kind === 'revoked') throw new HttpError(401, 'Invalid API key');
   if (outcome.kind === 'limit') throw new HttpError(429, 'Monthly event limit reached');
   sendJson(res, 201, `{"success":true,"event":${eventJson(outcome.row)}}`);
 }
@@ -34,16 +39,32 @@ function idempotencyKey(header: string | string[] | undefined): string | null {
   return header;
 }
 
-/** `GET /v1/events`: a page of matches, newest first, with the total ignoring paging. */
-export function listEvents({ res, ctx, key, query }: RouteRequest): void {
+/**
+ * `GET /v1/events`: a page of matches, newest first, with the total ignoring paging.
+ * Streamed from the cursor (see streamRows). A page also stops after about
+ * `MAX_PAGE_CHARS` of events, and then reports the smaller `limit` it applied, so
+ * `offset + limit` is always where the next page starts.
+ */
+export async function listEvents({ res, ctx, key, query }: RouteRequest): Promise<void> {
   const filters = parseFilters(query);
-  const paging = parsePaging(query);
-  const { rows, total } = ctx.events.page(key.account.id, filters, paging);
-  sendJson(
-    res,
-    200,
-    `{"events":[${rows.map(eventJson).join(',')}],"total":${total},"limit":${paging.limit},"offset":${paging.offset}}`,
-  );
+  const { limit, offset } = parsePaging(query);
+  const maxSeq = ctx.events.maxSeq();
+  const total = ctx.events.count(key.account.id, filters, maxSeq);
+  await streamRows(res, {
+    events: ctx.events,
+    key,
+    filters,
+    maxSeq,
+    offset,
+    maxRows: limit,
+    maxChars: MAX_PAGE_CHARS,
+    status: 200,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    head: '{"events":[',
+    render: (row, i) => (i === 0 ? eventJson(row) : `,${eventJson(row)}`),
+    tail: (count, cut) =>
+      `],"total":${total},"limit":${cut && count < limit ? count : limit},"offset":${offset}}`,
+  });
 }
 
 /** `GET /v1/events/:id`: the same 404 for an unknown id and for another account's event. */
