@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type Database from 'better-sqlite3';
 import { AccountStore } from './accounts.js';
 import { type BootstrapResult, bootstrap } from './bootstrap.js';
-import type Database from 'better-sqlite3';
 import { MEMORY, openDatabase } from './db.js';
 import { EventStore } from './eventStore.js';
 import { GroupCommit } from './groupCommit.js';

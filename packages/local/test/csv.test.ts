@@ -41,9 +41,12 @@ describe('csvField', () => {
     ['x\n=1', `"x\n'=1"`],
     ['a\t\t=1', `"a\t'\t'=1"`],
     ['2024-03-07', '2024-03-07'],
-  ])('quotes every separator a spreadsheet may split on, neutralising formulas after each: %j -> %j', (value, expected) => {
-    expect(csvField(value)).toBe(expected);
-  });
+  ])(
+    'quotes every separator a spreadsheet may split on, neutralising formulas after each: %j -> %j',
+    (value, expected) => {
+      expect(csvField(value)).toBe(expected);
+    },
+  );
 });
 
 describe('csvRecord', () => {

@@ -116,7 +116,9 @@ describe('reads that cannot hurt ingestion', () => {
     c.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
     await closed(c);
     expect(answered).toBe('');
-    const reply = new Promise<string>((resolve) => a.once('data', (chunk: Buffer) => resolve(chunk.toString())));
+    const reply = new Promise<string>((resolve) =>
+      a.once('data', (chunk: Buffer) => resolve(chunk.toString())),
+    );
     a.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
     expect(await reply).toContain('200 OK');
     a.destroy();
