@@ -1,13 +1,14 @@
 // The README's first command (`npm run demo`): the Express, Koa and Fastify examples, each in
 // its own process, audited into a local Auditledge API on a temporary SQLite file. One scenario
 // is driven through each app, the apps are stopped (SIGTERM: each flushes its queue on the way
-// out), and the trail is read back with query(), usage() and export(). No account, no network.
+// out), and the trail is read back with query(), usage() and exportStream(). No account, no network.
 // Exits 0 only when every app recorded exactly the events the scenario expects.
 // It ends with the trail viewer's URL; `npm run demo -- --keep` keeps the local API (and so the
 // viewer, on the demo's trail) running until Ctrl-C.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { expectedActor, runStep, SCENARIO } from '../examples/shared/src/index.js';
 import { AuditLedge, type StoredEvent } from '../packages/core/src/index.js';
@@ -142,12 +143,12 @@ async function main(): Promise<boolean> {
     out(
       `${bold('Usage')}  ${dim('(usage())')}  plan ${usage.plan}: ${usage.events_this_month} of ${limit} events this month, kept ${usage.retention_days ?? '-'} days`,
     );
-    const csv = await client.export({ format: 'csv' });
+    // Streamed to the file as it arrives (constant memory whatever the trail's size).
     mkdirSync(dirname(CSV_PATH), { recursive: true });
-    writeFileSync(CSV_PATH, csv);
-    const csvRows = csv.trimEnd().split(/\r?\n/).length - 1;
+    await pipeline(client.exportStream({ format: 'csv' }), createWriteStream(CSV_PATH));
+    const csvRows = readFileSync(CSV_PATH, 'utf8').trimEnd().split(/\r?\n/).length - 1;
     out(
-      `${bold('CSV export')}  ${dim("(export({ format: 'csv' }))")}  ${relative(process.cwd(), CSV_PATH)} (${csvRows} rows)`,
+      `${bold('CSV export')}  ${dim("(exportStream({ format: 'csv' }))")}  ${relative(process.cwd(), CSV_PATH)} (${csvRows} rows)`,
     );
     out();
 
@@ -161,7 +162,10 @@ async function main(): Promise<boolean> {
         'pnpm --filter @auditledge/example-express start',
         'run an example yourself; its README has curl commands',
       ],
-      ['packages/core/README.md', 'the client: query(), export(), usage(), flush(), shutdown()'],
+      [
+        'packages/core/README.md',
+        'the client: query(), events(), exportStream(), usage(), flush(), shutdown()',
+      ],
       ['pnpm vitest run --project e2e test/e2e', 'the tests that assert all of the above, event by event'],
     ];
     const width = Math.max(...next.map(([what]) => what!.length));

@@ -1,7 +1,10 @@
+import { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import { backoffDelay } from './backoff.js';
 import { type Deferred, DeliveryQueue, type QueuedEvent, toUndelivered } from './deliveryQueue.js';
 import { AuditLedgeError, AuditLedgeValidationError } from './errors.js';
+import { pageThrough, pagingOptions } from './eventPages.js';
+import { streamResponse } from './exportStream.js';
 import { createHttpTransport } from './httpTransport.js';
 import { type ExitHooks, KeepAlive, watchExit } from './lifetime.js';
 import {
@@ -18,7 +21,9 @@ import type {
   AuditEventInput,
   DeliveryStats,
   EnqueueOptions,
+  EventsOptions,
   ExportOptions,
+  ExportStreamOptions,
   FlushOptions,
   QueryFilters,
   QueryResult,
@@ -148,6 +153,78 @@ export class AuditLedge {
         throw new AuditLedgeValidationError('id', 'must be a non-empty string');
       return `/v1/events/${encodeURIComponent(id)}`;
     }).then((body) => parseJson(body));
+  }
+
+  /**
+   * Every event matching `filters`, newest first, fetched page by page (`pageSize` events
+   * at a time, default 100): memory holds one page whatever the trail's size. The next page
+   * is requested only when the loop asks for it, so `break` stops the requests; `signal`
+   * aborts the pending one and makes the loop throw its reason. Events stored while the loop
+   * runs neither repeat nor push others out: no event is yielded twice, none that existed
+   * when the loop began is skipped, and one stored meanwhile is yielded only if it sorts
+   * among the pages still to come (a backdated one). Bad filters throw here, before any request.
+   *
+   * @example
+   * for await (const event of audit.events({ resource_type: 'invoice', pageSize: 500 })) {
+   *   if (event.action === 'invoice.deleted') break;
+   * }
+   */
+  events(filters?: EventsOptions): AsyncIterableIterator<StoredEvent> {
+    const { filters: sent, pageSize, signal } = pagingOptions(filters);
+    buildQuery(sent, 'query'); // throws now, naming the field, rather than at the first page
+    const fetchPage = (page: QueryFilters) =>
+      abortable(
+        this.#read(() => `/v1/events${buildQuery(page, 'query')}`, signal),
+        signal,
+      ).then((body) => parseJson<QueryResult>(body));
+    return pageThrough(fetchPage, sent, pageSize, signal);
+  }
+
+  /**
+   * `GET /v1/events/export` as a Node `Readable` of the CSV or JSON bytes as they arrive, with
+   * backpressure: a consumer that stops reading stops the download, so memory stays flat
+   * whatever the export's size. Nothing is requested until the stream is first read.
+   * Transient failures before the first byte are retried; a failure after it (the server
+   * hanging up mid-export) destroys the stream with an `AuditLedgeError`, so a truncated
+   * export is never mistaken for a whole one. `signal` aborts it. Bad options throw here.
+   *
+   * @example
+   * await pipeline(audit.exportStream({ format: 'csv', start_date: '2024-01-01' }), createWriteStream('audit.csv'));
+   */
+  exportStream(options: ExportStreamOptions = {}): Readable {
+    if (options === null || typeof options !== 'object') {
+      throw new AuditLedgeValidationError('options', 'must be an object');
+    }
+    const { signal, ...exportOptions } = options;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw new AuditLedgeValidationError('signal', 'must be an AbortSignal');
+    }
+    const path = `/v1/events/export${buildQuery(exportOptions, 'export')}`;
+    const o = this.#options;
+    const transport = this.#transport;
+    const closed = this.#shutdown !== undefined;
+    return streamResponse({
+      open: async (abort) => {
+        if (closed) throw closedForReads();
+        const request: TransportRequest = {
+          method: 'GET',
+          path,
+          headers: this.#headers(),
+          timeout: o.timeout,
+          signal: abort,
+        };
+        if (transport.stream) return transport.stream(request);
+        // A transport without stream(): the body is read whole, then streamed from memory.
+        const res = await transport.request(request);
+        return { status: res.status, headers: res.headers, body: Readable.from([Buffer.from(res.body)]) };
+      },
+      classify: (res) => classifyResponse(res, this.#apiKey),
+      networkError: (err) => (err instanceof AuditLedgeError ? err : networkError(err, this.#apiKey)),
+      retries: READ_RETRIES,
+      delay: (attempt, retryAfter) =>
+        Math.min(retryAfter ?? backoffDelay(attempt, o.retryBaseDelay, o.maxRetryDelay), o.maxRetryDelay),
+      signal,
+    });
   }
 
   /** `GET /v1/events/export`: every match, as a CSV string or an array of events. */
@@ -299,12 +376,13 @@ export class AuditLedge {
   }
 
   /** A GET with the client's auth and timeout, retrying transient failures a couple of times. */
-  async #read(path: () => string): Promise<string> {
+  async #read(path: () => string, signal?: AbortSignal): Promise<string> {
     const request: TransportRequest = {
       method: 'GET',
       path: path(),
       headers: this.#headers(),
       timeout: this.#options.timeout,
+      signal,
     };
     for (let attempt = 0; ; attempt++) {
       let outcome: Outcome;
@@ -399,6 +477,24 @@ function raceTimeout(promise: Promise<void>, ms: number): Promise<void> {
     timer = setTimeout(resolve, ms);
   });
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** Rejects with the signal's reason as soon as it aborts, whatever `promise` is waiting for (a retry's backoff). */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+function closedForReads(): AuditLedgeError {
+  return new AuditLedgeError(
+    'AL_ERR_CLOSED',
+    'This AuditLedge client was shut down; create a new one to read',
+  );
 }
 
 function parseJson<T>(body: string): T {

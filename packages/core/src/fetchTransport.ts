@@ -1,4 +1,6 @@
-import type { Transport, TransportRequest, TransportResponse } from './transport.js';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { Transport, TransportRequest, TransportResponse, TransportStreamResponse } from './transport.js';
 
 /**
  * A transport on the global `fetch`, for runtimes without undici's Pool (Deno, Bun,
@@ -15,6 +17,7 @@ export function createFetchTransport(baseUrl: string, fetchImpl: typeof fetch = 
       const controller = new AbortController();
       controllers.add(controller);
       const timer = setTimeout(() => controller.abort(timeoutError()), req.timeout);
+      const unlink = link(req.signal, controller);
       try {
         const res = await fetchImpl(base + req.path, {
           method: req.method,
@@ -23,14 +26,38 @@ export function createFetchTransport(baseUrl: string, fetchImpl: typeof fetch = 
           signal: controller.signal,
         });
         const body = await res.text();
-        const headers: Record<string, string> = {};
-        res.headers.forEach((value, key) => {
-          headers[key] = value;
-        });
-        return { status: res.status, headers, body };
+        return { status: res.status, headers: headersOf(res), body };
       } finally {
         clearTimeout(timer);
+        unlink();
         controllers.delete(controller);
+      }
+    },
+    // The timeout covers the headers only: fetch has no idle timer between body chunks.
+    async stream(req: TransportRequest): Promise<TransportStreamResponse> {
+      const controller = new AbortController();
+      controllers.add(controller);
+      const timer = setTimeout(() => controller.abort(timeoutError()), req.timeout);
+      const unlink = link(req.signal, controller);
+      const done = () => {
+        unlink();
+        controllers.delete(controller);
+      };
+      try {
+        const res = await fetchImpl(base + req.path, {
+          method: req.method,
+          headers: req.headers,
+          signal: controller.signal,
+        });
+        const body =
+          res.body === null ? Readable.from([]) : Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
+        body.once('close', done);
+        return { status: res.status, headers: headersOf(res), body };
+      } catch (err) {
+        done();
+        throw err;
+      } finally {
+        clearTimeout(timer);
       }
     },
     async close() {},
@@ -39,6 +66,26 @@ export function createFetchTransport(baseUrl: string, fetchImpl: typeof fetch = 
         controller.abort(Object.assign(new Error('destroyed'), { code: 'ECANCELED' }));
     },
   };
+}
+
+function headersOf(res: Response): Record<string, string> {
+  const headers: Record<string, string> = {};
+  res.headers.forEach((value, key) => {
+    headers[key] = value;
+  });
+  return headers;
+}
+
+/** Aborts `controller` when the caller's `signal` does; returns the unlinking function. */
+function link(signal: AbortSignal | undefined, controller: AbortController): () => void {
+  if (signal === undefined) return () => {};
+  if (signal.aborted) {
+    controller.abort(signal.reason);
+    return () => {};
+  }
+  const onAbort = () => controller.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  return () => signal.removeEventListener('abort', onAbort);
 }
 
 function timeoutError(): Error {

@@ -1,5 +1,6 @@
 import { type Dispatcher, Pool } from 'undici';
-import type { Transport, TransportRequest, TransportResponse } from './transport.js';
+import { StreamHandler, withSignal } from './httpStream.js';
+import type { Transport, TransportRequest, TransportResponse, TransportStreamResponse } from './transport.js';
 
 export interface HttpTransportOptions {
   baseUrl: string;
@@ -67,20 +68,29 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
     connect: { timeout: options.connectTimeout },
     keepAliveTimeout: 30_000,
   });
+  const dispatch = (req: TransportRequest, handler: Dispatcher.DispatchHandler) =>
+    pool.dispatch(
+      {
+        method: req.method,
+        path: prefix + req.path,
+        headers: req.headers,
+        body: req.body ?? null,
+        headersTimeout: req.timeout,
+        bodyTimeout: req.timeout,
+      },
+      withSignal(handler, req.signal),
+    );
   return {
     request(req: TransportRequest): Promise<TransportResponse> {
       return new Promise((resolve, reject) => {
-        pool.dispatch(
-          {
-            method: req.method,
-            path: prefix + req.path,
-            headers: req.headers,
-            body: req.body ?? null,
-            headersTimeout: req.timeout,
-            bodyTimeout: req.timeout,
-          },
-          new Collector(resolve, reject),
-        );
+        if (req.signal?.aborted) reject(req.signal.reason);
+        else dispatch(req, new Collector(resolve, reject));
+      });
+    },
+    stream(req: TransportRequest): Promise<TransportStreamResponse> {
+      return new Promise((resolve, reject) => {
+        if (req.signal?.aborted) reject(req.signal.reason);
+        else dispatch(req, new StreamHandler(resolve, reject));
       });
     },
     async close() {

@@ -7,7 +7,12 @@ export {
 } from './errors.js';
 export { createFetchTransport } from './fetchTransport.js';
 export { type ClientOptions, defaults, type ErrorContext } from './options.js';
-export type { Transport, TransportRequest, TransportResponse } from './transport.js';
+export type {
+  Transport,
+  TransportRequest,
+  TransportResponse,
+  TransportStreamResponse,
+} from './transport.js';
 export type {
   Actor,
   AuditEventInput,
@@ -15,7 +20,9 @@ export type {
   DropReason,
   EnqueueOptions,
   EventFilters,
+  EventsOptions,
   ExportOptions,
+  ExportStreamOptions,
   FlushOptions,
   JsonValue,
   Logger,

@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 /** One HTTP exchange, as the client asks for it. */
 export interface TransportRequest {
   method: 'GET' | 'POST';
@@ -7,12 +9,25 @@ export interface TransportRequest {
   body?: string;
   /** Give up after this many ms (connect, headers or body). */
   timeout: number;
+  /** Abort the request (reads given an `AbortSignal` by the caller); rejects with the signal's reason. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface TransportResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: string;
+}
+
+/** A response whose body is read as it arrives (`exportStream()`). */
+export interface TransportStreamResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /**
+   * The body, with backpressure: while nobody reads it, the transport stops reading the
+   * socket. Destroy it to abandon the response.
+   */
+  body: Readable;
 }
 
 /**
@@ -22,6 +37,12 @@ export interface TransportResponse {
  */
 export interface Transport {
   request(request: TransportRequest): Promise<TransportResponse>;
+  /**
+   * Like `request`, but resolves at the response's headers with its body as a stream
+   * (`timeout` then applies to the headers and to each gap between body chunks). Optional:
+   * without it, `exportStream()` reads the body whole through `request` and streams it from memory.
+   */
+  stream?(request: TransportRequest): Promise<TransportStreamResponse>;
   /** Let in-flight requests finish, then release connections. */
   close?(): Promise<void>;
   /** Abort in-flight requests and release connections at once. */

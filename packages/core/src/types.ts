@@ -95,6 +95,30 @@ export interface ExportOptions extends EventFilters {
   format?: 'json' | 'csv';
 }
 
+/**
+ * What `events()` iterates over: the filters of `query()` (without `offset`: it pages
+ * itself) and how it pages.
+ */
+export interface EventsOptions extends EventFilters {
+  /**
+   * Events fetched per request, 1 to 1000. Only this many are held at a time. The API may
+   * answer a smaller page (the local API caps a page at about 16 MiB); paging goes on from
+   * there. `limit` is accepted as another name for it.
+   * @default 100
+   */
+  pageSize?: number | undefined;
+  /** Same as `pageSize` (the API's name for a page's size). */
+  limit?: number | undefined;
+  /** Stops the iteration: the pending request is aborted and the loop throws the signal's reason. */
+  signal?: AbortSignal | undefined;
+}
+
+/** What `exportStream()` streams: the filters and format of `export()`. */
+export interface ExportStreamOptions extends ExportOptions {
+  /** Aborts the download: the stream is destroyed with the signal's reason. */
+  signal?: AbortSignal | undefined;
+}
+
 export type Plan = 'free' | 'starter' | 'growth' | 'pro';
 
 export interface Usage {
