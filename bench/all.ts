@@ -14,6 +14,7 @@ import { hotpath } from './hotpath.js';
 import { ingest } from './ingest.js';
 import { quick } from './lib/run.js';
 import { outage } from './outage.js';
+import { reads } from './reads.js';
 import { saturation } from './saturation.js';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -36,6 +37,7 @@ const benchmarks: Array<[string, () => Promise<{ report: string }>]> = [
   ['enqueue', enqueue],
   ['outage', () => outage(quick ? undefined : here('./outage.svg'))],
   ['ingest', ingest],
+  ['reads', reads],
 ];
 
 for (const [name, run] of benchmarks) {

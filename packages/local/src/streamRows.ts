@@ -84,10 +84,20 @@ export async function streamRows(res: ServerResponse, plan: RowsPlan): Promise<v
         return;
       }
       if (!res.headersSent) res.writeHead(plan.status, plan.headers);
-      const drained = res.write(chunk) ? nextTurn() : waitForDrain(res);
+      // A chunk holding one large event (up to 1 MiB) goes out in CHUNK_CHARS slices, so that
+      // no single turn encodes and copies a whole megabyte while ingestion waits.
+      for (let at = 0; at < chunk.length; ) {
+        const end = sliceEnd(chunk, at + CHUNK_CHARS);
+        const drained = res.write(chunk.slice(at, end)) ? undefined : waitForDrain(res);
+        at = end;
+        if (drained) await drained;
+        // Always a turn of the event loop, after 'drain' too: a write that the kernel took at
+        // once emits 'drain' from process.nextTick, so without it a fast reader would have the
+        // whole export written in one unbroken chain of ticks, with ingestion waiting for seconds.
+        await nextTurn();
+        if (gone) return;
+      }
       chunk = '';
-      await drained;
-      if (gone) return;
       if (plan.key.revoked) {
         res.destroy();
         return;
@@ -96,6 +106,13 @@ export async function streamRows(res: ServerResponse, plan: RowsPlan): Promise<v
   } finally {
     res.off('close', onClose);
   }
+}
+
+/** `end`, or one less so that a slice never splits a surrogate pair (each slice is encoded on its own). */
+function sliceEnd(text: string, end: number): number {
+  if (end >= text.length) return text.length;
+  const code = text.charCodeAt(end - 1);
+  return code >= 0xd800 && code <= 0xdbff ? end - 1 : end;
 }
 
 function waitForDrain(res: ServerResponse): Promise<void> {
