@@ -19,6 +19,30 @@ const project = (name: string, root: string) => ({
   test: { name, root, include: ['**/*.test.ts'], exclude: ['**/node_modules/**', '**/dist/**'] },
 });
 
+/**
+ * The framework versions the peer ranges claim, beyond the newest one each package installs as
+ * `express`, `koa`, `@koa/router` and `fastify`: the oldest version of each claimed major and the
+ * newest of the older major, installed side by side under pnpm aliases (`express-4.21.0:
+ * npm:express@4.21.0`). Each runs the adapter's own suite with the bare name redirected to the
+ * alias. Type tests and child-process tests (which cannot see the redirect) run once, above.
+ */
+const versions = (framework: string, root: string, variants: Record<string, Record<string, string>>) =>
+  Object.entries(variants).map(([version, redirects]) => ({
+    extends: true as const,
+    resolve: {
+      alias: Object.entries(redirects).map(([name, installedAs]) => ({
+        find: new RegExp(`^${name.replace('/', '\\/')}$`),
+        replacement: installedAs,
+      })),
+    },
+    test: {
+      name: `${framework}@${version}`,
+      root,
+      include: ['**/*.test.ts'],
+      exclude: ['**/node_modules/**', '**/dist/**', '**/types.test.ts', '**/*Process.test.ts'],
+    },
+  }));
+
 export default defineConfig({
   resolve: { alias },
   test: {
@@ -29,6 +53,21 @@ export default defineConfig({
       project('express', 'packages/express'),
       project('koa', 'packages/koa'),
       project('fastify', 'packages/fastify'),
+      ...versions('express', 'packages/express', {
+        '4.21.0': { express: 'express-4.21.0' },
+        '4': { express: 'express-4' },
+        '5.0': { express: 'express-5.0' },
+      }),
+      ...versions('koa', 'packages/koa', {
+        '2.15.0+router12': { koa: 'koa-2.15.0', '@koa/router': 'koa-router-12' },
+        '2+router13': { koa: 'koa-2', '@koa/router': 'koa-router-13' },
+        '3.0.0+router14': { koa: 'koa-3.0.0', '@koa/router': 'koa-router-14' },
+        '3+koa-router7': { '@koa/router': 'koa-router-legacy-7' },
+      }),
+      ...versions('fastify', 'packages/fastify', {
+        '4.26.0': { fastify: 'fastify-4.26.0' },
+        '4': { fastify: 'fastify-4' },
+      }),
       project('local', 'packages/local'),
       project('e2e', 'test'),
     ],

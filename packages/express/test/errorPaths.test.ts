@@ -21,9 +21,14 @@ beforeAll(async () => {
   invoices.delete('/:id', () => {
     throw new Conflict('invoice is paid');
   });
-  invoices.patch('/:id', async () => {
-    await Promise.resolve();
-    throw new Error('database down');
+  // An asynchronous failure, handed to next() as Express 4 needs (Express 5 also catches a
+  // rejected promise itself; both paths end in the same error handler).
+  invoices.patch('/:id', (_req, _res, next) => {
+    Promise.resolve()
+      .then(() => {
+        throw new Error('database down');
+      })
+      .catch(next);
   });
   invoices.post('/:id/send', (_req, _res, next) => {
     next(new Conflict('already sent'));

@@ -132,4 +132,5 @@ async function auditledgePlugin(fastify: FastifyInstance, options: AuditOptions)
  * app.delete('/invoices/:id', { config: { audit: { action: 'invoice.voided' } } }, handler);
  * app.post('/heartbeat', { config: { audit: false } }, beat);
  */
-export const auditledge = fp(auditledgePlugin, { fastify: '5.x', name: '@auditledge/fastify' });
+// 4.26 is the first Fastify 4 with both request.routeOptions.config (4.23) and reply.elapsedTime.
+export const auditledge = fp(auditledgePlugin, { fastify: '^4.26.0 || 5.x', name: '@auditledge/fastify' });
