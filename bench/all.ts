@@ -16,6 +16,7 @@ import { quick } from './lib/run.js';
 import { outage } from './outage.js';
 import { reads } from './reads.js';
 import { saturation } from './saturation.js';
+import { scanIndex } from './scanIndex.js';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const started = Date.now();
@@ -38,6 +39,7 @@ const benchmarks: Array<[string, () => Promise<{ report: string }>]> = [
   ['outage', () => outage(quick ? undefined : here('./outage.svg'))],
   ['ingest', ingest],
   ['reads', reads],
+  ['scan index', async () => ({ report: scanIndex() })],
 ];
 
 for (const [name, run] of benchmarks) {

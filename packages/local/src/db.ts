@@ -10,6 +10,11 @@ const SCHEMA_VERSION = 1;
 // `seq` is the insertion order; it breaks ties between equal timestamps, and naming it
 // (INTEGER PRIMARY KEY) keeps it stable across VACUUM. The `_lc` columns hold JS-lowercased
 // copies so case-insensitive search works beyond ASCII, which SQLite's LIKE and lower() do not.
+// `events_scan` serves every read: its order is the page order (newest first, then seq), and it
+// holds every filtered column, so a filter and a page's count are decided from the index alone.
+// Without it a filtered read loads each candidate row, metadata (up to 1 MiB) and all, since the
+// `_lc` columns come after it: a count over 1 GiB of events held the event loop for ~280 ms and a
+// page for up to 1.6 s. (It replaces `events_account_time`, a prefix of it, dropped when found.)
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS accounts (
   id TEXT PRIMARY KEY,
@@ -46,7 +51,11 @@ CREATE TABLE IF NOT EXISTS events (
   resource_type_lc TEXT NOT NULL,
   UNIQUE (account_id, idempotency_key)
 );
-CREATE INDEX IF NOT EXISTS events_account_time ON events (account_id, timestamp);
+DROP INDEX IF EXISTS events_account_time;
+CREATE INDEX IF NOT EXISTS events_scan ON events (
+  account_id, timestamp, seq,
+  action_lc, actor_name_lc, resource_type_lc, actor_id, resource_type, organization_id
+);
 CREATE TABLE IF NOT EXISTS monthly_usage (
   account_id TEXT NOT NULL REFERENCES accounts (id),
   month TEXT NOT NULL,

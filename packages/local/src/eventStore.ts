@@ -31,6 +31,22 @@ type Statement<R = unknown> = Database.Statement<unknown[], R>;
 /** The `YYYY-MM` (UTC) an event received at `now` counts toward. */
 export const monthOf = (now: Date): string => now.toISOString().slice(0, 7);
 
+/** A page's `total`: the matches of `where` up to a seq (see `events_scan` in db.ts). */
+export const countSql = (where: string): string =>
+  `SELECT count(*) AS n FROM events WHERE ${where} AND seq <= ?`;
+
+/**
+ * Matches of `where` up to a seq, in page order, from an offset or after a cursor. With a
+ * cursor, `timestamp <= ?` on its own lets SQLite seek the index to it; with only the OR it
+ * walks the index from the newest match on every chunk, re-reading every row already written
+ * (quadratic: seconds of blocked event loop per chunk on a 1 GiB export).
+ */
+export const scanSql = (where: string, from: 'cursor' | 'offset'): string =>
+  `SELECT seq, ${EVENT_COLUMNS} FROM events WHERE ${where} AND seq <= ?` +
+  (from === 'cursor'
+    ? ' AND timestamp <= ? AND (timestamp < ? OR seq < ?) ORDER BY timestamp DESC, seq DESC'
+    : ' ORDER BY timestamp DESC, seq DESC LIMIT -1 OFFSET ?');
+
 /** The events table and the monthly counters. Append-only: the retention sweep is the only delete. */
 export class EventStore {
   readonly #db: Database.Database;
@@ -118,12 +134,7 @@ export class EventStore {
   /** Matches up to `maxSeq`, as counted for a page's `total`. */
   count(accountId: string, filters: EventFilters, maxSeq: number): number {
     const where = whereClause(accountId, filters);
-    return (
-      this.#statement<{ n: number }>(`SELECT count(*) AS n FROM events WHERE ${where.sql} AND seq <= ?`).get(
-        ...where.params,
-        maxSeq,
-      )?.n ?? 0
-    );
+    return this.#statement<{ n: number }>(countSql(where.sql)).get(...where.params, maxSeq)?.n ?? 0;
   }
 
   /**
@@ -140,20 +151,11 @@ export class EventStore {
   ): IterableIterator<ScanRow> {
     const where = whereClause(accountId, filters);
     const params: unknown[] = [...where.params, maxSeq];
-    let tail: string;
-    if ('cursor' in from) {
-      // `timestamp <= ?` on its own lets SQLite seek the index to the cursor; with only the
-      // OR it walks the index from the newest match on every chunk, re-reading every row
-      // already written (quadratic: seconds of blocked event loop per chunk on a 1 GiB export).
-      tail = ' AND timestamp <= ? AND (timestamp < ? OR seq < ?) ORDER BY timestamp DESC, seq DESC';
-      params.push(from.cursor.timestamp, from.cursor.timestamp, from.cursor.seq);
-    } else {
-      tail = ' ORDER BY timestamp DESC, seq DESC LIMIT -1 OFFSET ?';
-      params.push(from.offset);
-    }
-    return this.#statement<ScanRow>(
-      `SELECT seq, ${EVENT_COLUMNS} FROM events WHERE ${where.sql} AND seq <= ?${tail}`,
-    ).iterate(...params);
+    if ('cursor' in from) params.push(from.cursor.timestamp, from.cursor.timestamp, from.cursor.seq);
+    else params.push(from.offset);
+    return this.#statement<ScanRow>(scanSql(where.sql, 'cursor' in from ? 'cursor' : 'offset')).iterate(
+      ...params,
+    );
   }
 
   monthCount(accountId: string, month: string): number {
