@@ -30,6 +30,7 @@ import type {
   ShutdownOptions,
   ShutdownReport,
   StoredEvent,
+  UnrecordedReason,
   Usage,
 } from './types.js';
 import { uuidv7 } from './uuid.js';
@@ -39,6 +40,22 @@ const VERSION = '0.1.0';
 const READ_RETRIES = 2;
 const noop = () => {};
 const HEADER_SAFE = /^[\x21-\x7e]{1,200}$/;
+/**
+ * How adapters count a request they could not record (`stats().unrecorded`). A registered
+ * symbol, so an adapter bundled with another copy of core still finds it.
+ */
+const kCountUnrecorded = Symbol.for('auditledge.countUnrecorded');
+
+/** A handler the app gave us may return a promise: its rejection must not become unhandled. */
+function quiet(result: unknown): void {
+  if (
+    result !== null &&
+    typeof result === 'object' &&
+    typeof (result as PromiseLike<unknown>).then === 'function'
+  ) {
+    (result as PromiseLike<unknown>).then(undefined, noop);
+  }
+}
 
 /**
  * The Auditledge API client with a background delivery queue.
@@ -66,6 +83,14 @@ export class AuditLedge {
   #exitDeadline: number | undefined;
   #exitFlushing = false;
   #shutdown: Promise<ShutdownReport> | undefined;
+  readonly #unrecorded: Record<UnrecordedReason, number> = {
+    mapper_error: 0,
+    mapper_timeout: 0,
+    no_action: 0,
+    no_resource: 0,
+    invalid: 0,
+    closed: 0,
+  };
 
   constructor(apiKey?: string, options: ClientOptions = {}) {
     this.#apiKey = resolveApiKey(apiKey);
@@ -83,7 +108,7 @@ export class AuditLedge {
       dropped: (event, reason) => {
         if (o.onDrop === undefined) return;
         try {
-          o.onDrop(toUndelivered(event), reason);
+          quiet(o.onDrop(toUndelivered(event), reason));
         } catch (err) {
           o.logger?.error?.({ err }, 'auditledge: onDrop threw');
         }
@@ -278,7 +303,19 @@ export class AuditLedge {
 
   /** Delivery counters; `accepted = delivered + dropped.total + queued + inFlight` always holds. */
   stats(): DeliveryStats {
-    return this.#queue.stats();
+    const u = this.#unrecorded;
+    return {
+      ...this.#queue.stats(),
+      unrecorded: {
+        ...u,
+        total: u.mapper_error + u.mapper_timeout + u.no_action + u.no_resource + u.invalid + u.closed,
+      },
+    };
+  }
+
+  /** Counts a request an adapter could not record (see `stats().unrecorded`). */
+  [kCountUnrecorded](reason: UnrecordedReason): void {
+    if (reason in this.#unrecorded) this.#unrecorded[reason]++;
   }
 
   /** Rotates the API key: later requests use it, and a pipeline paused by a 401 resumes at once. */
@@ -451,7 +488,7 @@ export class AuditLedge {
     logger?.warn?.({ err: error.toJSON(), ...context }, `auditledge: ${error.message}`);
     if (onError === undefined) return;
     try {
-      onError(error, context);
+      quiet(onError(error, context));
     } catch (err) {
       logger?.error?.({ err }, 'auditledge: onError threw');
     }

@@ -201,7 +201,8 @@ export class DeliveryQueue {
     return undelivered;
   }
 
-  stats(): DeliveryStats {
+  /** Everything but `unrecorded`, which the client counts. */
+  stats(): Omit<DeliveryStats, 'unrecorded'> {
     const d = this.#dropped;
     return {
       accepted: this.#accepted,

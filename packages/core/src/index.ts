@@ -36,6 +36,7 @@ export type {
   ShutdownReport,
   StoredEvent,
   UndeliveredEvent,
+  UnrecordedReason,
   Usage,
 } from './types.js';
 export { validateEvent } from './validate.js';

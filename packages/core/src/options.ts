@@ -50,11 +50,15 @@ export interface ClientOptions {
    * goes to `onDrop` (reason `shutdown`). `0` skips the flush. @default 5000
    */
   exitFlushTimeout?: number;
-  /** Called for delivery and request failures, and drops. Never throws into your code; keep it fast. */
+  /**
+   * Called for delivery and request failures, and drops. Never throws into your code; keep it fast.
+   * It may be async: a promise it returns that rejects is ignored, never an unhandled rejection.
+   */
   onError?: (error: AuditLedgeError, context: ErrorContext) => void;
   /**
    * Called once per dropped event with the event itself, e.g. to persist it elsewhere. Events
    * `shutdown()` could not deliver come here too (reason `shutdown`), as well as in its report.
+   * It may be async: a promise it returns that rejects is ignored.
    */
   onDrop?: (event: UndeliveredEvent, reason: DropReason) => void;
   /** Optional pino-style logger (`logger.warn(obj, msg)`). Nothing is printed without one. */

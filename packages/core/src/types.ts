@@ -151,11 +151,34 @@ export interface UndeliveredEvent {
   attempts: number;
 }
 
+/**
+ * Why an adapter could not record a request's event:
+ * - `mapper_error`: a mapper (or `req.audit.set()`) threw or its promise rejected;
+ * - `mapper_timeout`: an async mapper did not settle within `mapperTimeout`;
+ * - `no_action`: no action could be derived or a mapper returned an empty one;
+ * - `no_resource`: no resource type or id (a create answered without an id, say);
+ * - `invalid`: the built event failed validation (an actor without an id, say);
+ * - `closed`: the client was already shut down.
+ */
+export type UnrecordedReason =
+  | 'mapper_error'
+  | 'mapper_timeout'
+  | 'no_action'
+  | 'no_resource'
+  | 'invalid'
+  | 'closed';
+
 export interface DeliveryStats {
   /** Events that passed validation (including those later dropped). */
   accepted: number;
   delivered: number;
   dropped: Record<DropReason, number> & { total: number };
+  /**
+   * Requests that should have produced an event through an adapter and did not, by reason:
+   * never accepted, so outside `accepted`. Each is also reported to `onError`, or, without
+   * one, by one `process.emitWarning` per reason.
+   */
+  unrecorded: Record<UnrecordedReason, number> & { total: number };
   /** Waiting in the queue, including those waiting for a retry. */
   queued: number;
   /** Bytes of serialized events waiting in the queue. */

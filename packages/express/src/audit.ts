@@ -1,4 +1,4 @@
-import { routeSpec } from '@auditledge/core/adapter';
+import { routeSpec, warnMisuse } from '@auditledge/core/adapter';
 import type { NextFunction, Request, Response } from 'express';
 import { type AuditedRequest, kAudit } from './expressRequestAudit.js';
 import type { AuditRouteHandler, RouteAuditSpec } from './types.js';
@@ -27,6 +27,13 @@ export function audit(
     if (state !== undefined) {
       state.spec = declared as never;
       state.arm();
+    } else {
+      warnMisuse(
+        'express',
+        'AUDITLEDGE_NO_MIDDLEWARE',
+        `audit() ran on ${req.method} ${req.baseUrl ?? ''}${String(req.route?.path ?? req.path)} but no ` +
+          'auditMiddleware() saw the request, so nothing is recorded: mount app.use(auditMiddleware({ ... })) before your routes',
+      );
     }
     next();
   } as AuditRouteHandler;

@@ -1,4 +1,11 @@
-import { AuditRecorder, headerValue, stripQuery } from '@auditledge/core/adapter';
+import {
+  AuditRecorder,
+  headerValue,
+  looksLikeRequest,
+  onceAnswered,
+  stripQuery,
+  warnMisuse,
+} from '@auditledge/core/adapter';
 import type { NextFunction, Request, Response } from 'express';
 import { type AuditedRequest, captureRouting, ExpressRequestAudit, kAudit } from './expressRequestAudit.js';
 import { routeParams, routeTemplate } from './routeTemplate.js';
@@ -18,14 +25,40 @@ import type { AuditMiddleware, AuditOptions } from './types.js';
  * process.on('SIGTERM', () => server.close(() => audit.client.shutdown()));
  */
 export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
+  if (looksLikeRequest(options)) {
+    // `app.use(auditMiddleware)`: Express is calling the factory with (req, res, next) on every
+    // request. Say so once, and let the request through: the app works, unaudited, loudly.
+    warnMisuse(
+      'express',
+      'AUDITLEDGE_MIDDLEWARE_NOT_CALLED',
+      'app.use(auditMiddleware) was given the factory itself, so nothing is audited: ' +
+        'call it, app.use(auditMiddleware({ ... }))',
+    );
+    // biome-ignore lint/complexity/noArguments: the (req, res, next) Express passed by mistake
+    const next = arguments[2];
+    if (typeof next === 'function') next();
+    return undefined as never;
+  }
   const recorder = new AuditRecorder<Request>(options);
+  let checkedMount = false;
 
   function onResponseFinished(this: Response): void {
-    const req = this.req as AuditedRequest;
+    const state = (this.req as AuditedRequest)[kAudit];
+    if (state === undefined) return;
+    // The client hung up before the handler answered: the handler may still complete the
+    // mutation, so record it once it answers (Express still calls res.end() then).
+    if (!this.writableEnded) onceAnswered(this, onAnsweredAfterAbort);
+    else record(this, false);
+  }
+
+  function onAnsweredAfterAbort(this: Response): void {
+    record(this, true);
+  }
+
+  function record(res: Response, aborted: boolean): void {
+    const req = res.req as AuditedRequest;
     const state = req[kAudit];
-    // A client that went away before the handler answered: the outcome is unknown, as with
-    // Fastify, whose onResponse does not run then.
-    if (state === undefined || !this.writableEnded) return;
+    if (state === undefined) return;
     try {
       const user = (req as { user?: unknown }).user ?? (req as { auth?: unknown }).auth;
       const id = (req as { id?: unknown }).id;
@@ -35,8 +68,9 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
         route: routeTemplate(state),
         path: stripQuery(req.originalUrl ?? req.url),
         params: routeParams(state),
-        status: this.statusCode,
+        status: res.statusCode,
         durationMs: performance.now() - state.start,
+        aborted,
         user,
         ip: req.ip,
         userAgent: req.headers['user-agent'],
@@ -49,6 +83,10 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
 
   function auditMiddleware(req: Request, res: Response, next: NextFunction): void {
     const audited = req as AuditedRequest;
+    if (!checkedMount) {
+      checkedMount = true;
+      warnIfAfterRoutes(req, auditMiddleware);
+    }
     // A second auditMiddleware() on the same request leaves it to the first one.
     if (audited[kAudit] === undefined) {
       try {
@@ -72,6 +110,38 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
     value: recorder.client,
     enumerable: true,
   }) as AuditMiddleware;
+}
+
+interface Layer {
+  handle?: unknown;
+  route?: { path?: unknown; methods?: Record<string, boolean> };
+}
+
+/**
+ * On the first request the middleware sees: routes declared before it on the app answer their
+ * requests without it ever running, so none of them is audited. Express keeps its stack on
+ * `app.router` (v5) or `app._router` (v4); a middleware mounted elsewhere is not found and not checked.
+ */
+function warnIfAfterRoutes(req: Request, self: unknown): void {
+  try {
+    const app = req.app as unknown as { router?: { stack?: Layer[] }; _router?: { stack?: Layer[] } };
+    const stack = (app?._router ?? app?.router)?.stack;
+    if (!Array.isArray(stack)) return;
+    const own = stack.findIndex((layer) => layer.handle === self);
+    const before = stack.slice(0, Math.max(0, own)).find((layer) => layer.route !== undefined);
+    if (own <= 0 || before === undefined) return;
+    const methods = Object.keys(before.route?.methods ?? {})
+      .join(',')
+      .toUpperCase();
+    warnMisuse(
+      'express',
+      'AUDITLEDGE_MOUNTED_AFTER_ROUTES',
+      `auditMiddleware() is mounted after routes (${methods} ${String(before.route?.path)} first): ` +
+        'requests they answer are never audited. Mount it before your routes and routers.',
+    );
+  } catch {
+    // Only a diagnosis: never into the request.
+  }
 }
 
 /** Keeps the JSON body (`res.json()`, `res.send(object)`), whose `id` names a created resource. */

@@ -1,18 +1,30 @@
+import type { ServerResponse } from 'node:http';
 import { AuditLedgeValidationError } from '@auditledge/core';
-import { AuditRecorder, headerValue, RequestAudit, stripQuery } from '@auditledge/core/adapter';
+import {
+  AuditRecorder,
+  headerValue,
+  onceAnswered,
+  onResponseClose,
+  RequestAudit,
+  stripQuery,
+  warnMisuse,
+} from '@auditledge/core/adapter';
 import type {
   FastifyInstance,
   FastifyReply,
   FastifyRequest,
   HookHandlerDoneFunction,
+  onRequestHookHandler,
   onSendHookHandler,
   RouteOptions,
 } from 'fastify';
 import fp from 'fastify-plugin';
-import { declareRoute, mayCreate, specOf } from './routeAudit.js';
+import { declareRoute, mayCreate, seenByPlugin, specOf } from './routeAudit.js';
 import type { AuditOptions } from './types.js';
 
 const kAudit = Symbol('auditledge.audit');
+/** The reply of a raw response, for the close listener (one shared function, no closure per request). */
+const kReply = Symbol('auditledge.reply');
 
 /** How long `app.close()` waits, by default, for the queue of a client the app passed in. */
 const PASSED_CLIENT_FLUSH_MS = 1000;
@@ -34,6 +46,8 @@ function stateOf(request: FastifyRequest): RequestAudit {
   if (r[kAudit] === null || r[kAudit] === undefined) r[kAudit] = new RequestAudit();
   return r[kAudit];
 }
+
+type RawResponse = ServerResponse & { [kReply]?: FastifyReply };
 
 /** Keeps a JSON response body, whose `id` names a created resource; the payload goes on untouched. */
 function captureBody(
@@ -69,6 +83,11 @@ async function auditledgePlugin(fastify: FastifyInstance, options: AuditOptions)
     const spec = declareRoute(routeOptions);
     const methods = Array.isArray(routeOptions.method) ? routeOptions.method : [routeOptions.method];
     if (spec !== undefined && methods.some((m) => !recorder.auditsMethod(m))) specsOutsideMethods = true;
+    if (spec !== false && (spec !== undefined || methods.some((m) => recorder.auditsMethod(m)))) {
+      const existing = routeOptions.onRequest;
+      const hooks = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
+      routeOptions.onRequest = [...hooks, watchAbort as onRequestHookHandler];
+    }
     if (spec !== false && mayCreate(routeOptions.url)) {
       const existing = routeOptions.onSend;
       const hooks = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
@@ -76,12 +95,49 @@ async function auditledgePlugin(fastify: FastifyInstance, options: AuditOptions)
     }
   });
 
+  /**
+   * Route-level `onRequest` hook of the routes the plugin may audit: Fastify does not run
+   * `onResponse` when the client hangs up before the reply is sent, so the raw response's
+   * `close` tells us, and the event is recorded once the handler has answered anyway. Shared
+   * functions: nothing allocated per request but the listener entry.
+   */
+  function watchAbort(_request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    const raw = reply.raw as RawResponse;
+    raw[kReply] = reply;
+    onResponseClose(raw, onRawClose);
+    done();
+  }
+
+  function onRawClose(this: RawResponse): void {
+    // Sent in full: onResponse ran on 'finish'. Otherwise (the client left before or during
+    // the write) 'finish' will not come: record once the handler has answered.
+    if (!this.writableFinished) onceAnswered(this, onAnsweredAfterAbort);
+  }
+
+  function onAnsweredAfterAbort(this: RawResponse): void {
+    const reply = this[kReply];
+    if (reply !== undefined) record(reply.request, reply, true);
+  }
+
   fastify.addHook('onResponse', function auditResponse(request, reply, done: HookHandlerDoneFunction) {
+    record(request, reply, false);
+    done();
+  });
+
+  function record(request: FastifyRequest, reply: FastifyReply, aborted: boolean): void {
     try {
       const pending = (request as AuditedRequest)[kAudit];
-      if (pending === null && !specsOutsideMethods && !recorder.auditsMethod(request.method)) return done();
+      if (pending === null && !specsOutsideMethods && !recorder.auditsMethod(request.method)) return;
       // A getter that builds an object: read once.
       const { url, config } = request.routeOptions;
+      if (config !== undefined && !seenByPlugin(config)) {
+        warnMisuse(
+          'fastify',
+          'AUDITLEDGE_MOUNTED_AFTER_ROUTES',
+          `${request.method} ${url} was declared before the @auditledge/fastify plugin was registered: ` +
+            'its config.audit is read late and a client hanging up on it goes unrecorded. Register the plugin before your routes.',
+        );
+      }
       const state = pending ?? stateOf(request);
       state.spec = specOf(config) as never;
       const headers = request.headers;
@@ -93,6 +149,7 @@ async function auditledgePlugin(fastify: FastifyInstance, options: AuditOptions)
         params: request.params as Record<string, string> | undefined,
         status: reply.statusCode,
         durationMs: reply.elapsedTime,
+        aborted,
         user: (request as { user?: unknown }).user,
         ip: request.ip,
         userAgent: headers['user-agent'],
@@ -101,8 +158,7 @@ async function auditledgePlugin(fastify: FastifyInstance, options: AuditOptions)
     } catch {
       // recorder.finish reports its own failures; this only guards reading the request.
     }
-    done();
-  });
+  }
 
   fastify.addHook('onClose', async function auditClose() {
     // Our own client is ours to close. A client the app passed in is the app's to shut down: it

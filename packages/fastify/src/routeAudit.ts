@@ -4,8 +4,14 @@ import type { RouteAuditSpec } from './types.js';
 
 /** Where the per-route audit declaration, validated once in `onRoute`, is kept in the route config. */
 export const kRouteSpec = Symbol('auditledge.routeSpec');
+/** Marks the config of every route added after the plugin (which went through its onRoute hook). */
+const kSeen = Symbol('auditledge.seen');
 
-type Config = { audit?: RouteAuditSpec | string | false; [kRouteSpec]?: RouteSpec<FastifyRequest> };
+type Config = {
+  audit?: RouteAuditSpec | string | false;
+  [kRouteSpec]?: RouteSpec<FastifyRequest>;
+  [kSeen]?: true;
+};
 
 // Routes registered before the plugin never went through onRoute: their spec is validated on
 // first use and kept here, keyed by their (stable) config object.
@@ -15,11 +21,19 @@ const lateSpecs = new WeakMap<object, RouteSpec<FastifyRequest> | undefined>();
 export function declareRoute(routeOptions: RouteOptions): RouteSpec<FastifyRequest> | undefined {
   const config = routeOptions.config as Config | undefined;
   const declared = config?.audit;
-  if (declared === undefined) return undefined;
-  const spec = toSpec(declared);
   // A new object: the user's config may be shared between routes. Fastify copies it, symbol keys included.
-  routeOptions.config = { ...config, [kRouteSpec]: spec } as RouteOptions['config'];
+  if (declared === undefined) {
+    routeOptions.config = { ...config, [kSeen]: true } as RouteOptions['config'];
+    return undefined;
+  }
+  const spec = toSpec(declared);
+  routeOptions.config = { ...config, [kRouteSpec]: spec, [kSeen]: true } as RouteOptions['config'];
   return spec;
+}
+
+/** Whether the route was added after the plugin (and so went through its onRoute hook). */
+export function seenByPlugin(config: object): boolean {
+  return (config as Config)[kSeen] === true;
 }
 
 /** The spec of the route that served a request. */

@@ -1,4 +1,4 @@
-import { routeSpec } from '@auditledge/core/adapter';
+import { routeSpec, warnMisuse } from '@auditledge/core/adapter';
 import type { Context, Middleware, Next } from 'koa';
 import { type AuditedResponse, kAudit } from './koaRequestAudit.js';
 import type { RouteAuditSpec } from './types.js';
@@ -24,6 +24,13 @@ export function audit(actionOrSpec: string | RouteAuditSpec | false, spec?: Rout
     if (state !== undefined) {
       state.spec = declared as never;
       state.arm();
+    } else {
+      warnMisuse(
+        'koa',
+        'AUDITLEDGE_NO_MIDDLEWARE',
+        `audit() ran on ${ctx.method} ${String((ctx as { _matchedRoute?: unknown })._matchedRoute ?? ctx.path)} ` +
+          'but no auditMiddleware() saw the request, so nothing is recorded: mount app.use(auditMiddleware({ ... })) before your routers',
+      );
     }
     return next();
   };

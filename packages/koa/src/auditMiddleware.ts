@@ -1,5 +1,12 @@
 import type { ServerResponse } from 'node:http';
-import { AuditRecorder, headerValue, stripQuery } from '@auditledge/core/adapter';
+import {
+  AuditRecorder,
+  headerValue,
+  looksLikeRequest,
+  onceAnswered,
+  stripQuery,
+  warnMisuse,
+} from '@auditledge/core/adapter';
 import type { Context, Next } from 'koa';
 import { type AuditedResponse, KoaRequestAudit, kAudit } from './koaRequestAudit.js';
 import { matchedRoute } from './matchedRoute.js';
@@ -21,13 +28,38 @@ import type { AuditMiddleware, AuditOptions } from './types.js';
  * process.on('SIGTERM', () => server.close(() => audit.client.shutdown()));
  */
 export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
+  if (looksLikeRequest(options)) {
+    // `app.use(auditMiddleware)`: Koa is calling the factory with (ctx, next) on every request,
+    // and, without this, every route would answer 404. Say so once and let the request through.
+    warnMisuse(
+      'koa',
+      'AUDITLEDGE_MIDDLEWARE_NOT_CALLED',
+      'app.use(auditMiddleware) was given the factory itself, so nothing is audited: ' +
+        'call it, app.use(auditMiddleware({ ... }))',
+    );
+    // biome-ignore lint/complexity/noArguments: the (ctx, next) Koa passed by mistake
+    const next = arguments[1];
+    return (typeof next === 'function' ? next() : undefined) as never;
+  }
   const recorder = new AuditRecorder<Context>(options);
+  let checkedMount = false;
 
   function onResponseFinished(this: ServerResponse): void {
     const state = (this as AuditedResponse)[kAudit];
-    // A client that went away before the handler answered: the outcome is unknown, as with
-    // Fastify, whose onResponse does not run then.
-    if (state === undefined || !this.writableEnded) return;
+    if (state === undefined) return;
+    // The client hung up before the handler answered: the handler may still complete the
+    // mutation, so record it once it answers (Koa still calls res.end() then).
+    if (!this.writableEnded) onceAnswered(this, onAnsweredAfterAbort);
+    else record(this, false);
+  }
+
+  function onAnsweredAfterAbort(this: ServerResponse): void {
+    record(this, true);
+  }
+
+  function record(res: ServerResponse, aborted: boolean): void {
+    const state = (res as AuditedResponse)[kAudit];
+    if (state === undefined) return;
     try {
       const ctx = state.ctx;
       const headers = ctx.req.headers;
@@ -39,8 +71,9 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
         route: matchedRoute(ctx),
         path: stripQuery(ctx.originalUrl),
         params: (ctx as { params?: Record<string, string> }).params,
-        status: this.statusCode,
+        status: res.statusCode,
         durationMs: performance.now() - state.start,
+        aborted,
         user: (ctx.state as { user?: unknown }).user,
         ip: ctx.ip,
         userAgent: headers['user-agent'],
@@ -53,6 +86,10 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
 
   function auditMiddleware(ctx: Context, next: Next): Promise<unknown> {
     const res = ctx.res as AuditedResponse;
+    if (!checkedMount) {
+      checkedMount = true;
+      warnIfAfterRouter(ctx, auditMiddleware);
+    }
     // A second auditMiddleware() on the same request leaves it to the first one.
     if (res[kAudit] === undefined) {
       try {
@@ -71,4 +108,26 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
     value: recorder.client,
     enumerable: true,
   }) as AuditMiddleware;
+}
+
+/**
+ * On the first request the middleware sees: a @koa/router `routes()` middleware mounted before
+ * it answers its routes without calling it, so none of them is audited.
+ */
+function warnIfAfterRouter(ctx: Context, self: unknown): void {
+  try {
+    const stack = (ctx.app as { middleware?: unknown[] }).middleware;
+    if (!Array.isArray(stack)) return;
+    const own = stack.indexOf(self);
+    const router = stack.slice(0, Math.max(0, own)).some((fn) => typeof fn === 'function' && 'router' in fn);
+    if (own <= 0 || (!router && (ctx as { matched?: unknown[] }).matched === undefined)) return;
+    warnMisuse(
+      'koa',
+      'AUDITLEDGE_MOUNTED_AFTER_ROUTES',
+      'auditMiddleware() is mounted after router.routes(): requests the router answers are never ' +
+        'audited. Mount it before your routers.',
+    );
+  } catch {
+    // Only a diagnosis: never into the request.
+  }
 }

@@ -1,5 +1,4 @@
-import { AuditLedgeError } from '../errors.js';
-import type { Actor, AuditEventInput, Resource } from '../types.js';
+import type { Actor, AuditEventInput, Resource, UnrecordedReason } from '../types.js';
 import { deriveAction, deriveRoute, type RouteDerivation } from './deriveRoute.js';
 import type { FinishedRequest } from './facts.js';
 import type { RequestAudit } from './handle.js';
@@ -9,6 +8,7 @@ import { mergeMetadata } from './redact.js';
 import { idFromBody } from './responseId.js';
 import type { NormalizedSpec } from './spec.js';
 import type { AuditInfo, ExtraAuditEvent, ResourceInput } from './types.js';
+import { UnrecordedError } from './unrecorded.js';
 
 const noParams: Readonly<Record<string, string>> = Object.freeze({});
 
@@ -62,7 +62,8 @@ export class EventResolver<Req> {
     const action = (o?.action ?? this.pick('action') ?? (this.route && deriveAction(this.route, f.method))) as
       | string
       | undefined;
-    if (action === undefined) throw this.missing('action', 'an action');
+    if (typeof action !== 'string' || action.trim() === '')
+      throw this.missing('action', 'an action', 'no_action');
     const metadata: Record<string, unknown> = {};
     if (f.ip !== undefined) metadata.ip = f.ip;
     if (f.userAgent !== undefined) metadata.user_agent = f.userAgent;
@@ -72,6 +73,7 @@ export class EventResolver<Req> {
     metadata.path = f.path;
     metadata.status = f.status;
     metadata.duration_ms = Math.round(f.durationMs * 100) / 100;
+    if (f.aborted === true) metadata.aborted = true;
     // Metadata adds up (defaults, global, route, handler) where the other fields replace.
     mergeMetadata(metadata, this.value(this.options.spec.metadata));
     if (this.spec) mergeMetadata(metadata, this.value(this.spec.metadata));
@@ -116,7 +118,7 @@ export class EventResolver<Req> {
 
   private strictActor(given: unknown, what: string): Actor {
     const actor = toActor(given);
-    if (actor === undefined) throw this.missing(what, 'an actor with an id');
+    if (actor === undefined) throw this.missing(what, 'an actor with an id', 'invalid');
     return actor;
   }
 
@@ -155,8 +157,9 @@ export class EventResolver<Req> {
       if (r.name !== undefined) name = r.name;
     }
     id ??= idFromBody(this.state.body, type);
-    if (type === undefined) throw this.missing('resource.type', 'a resource type');
-    if (id === undefined) throw this.missing('resource.id', 'a resource id');
+    if (type === undefined || type === '')
+      throw this.missing('resource.type', 'a resource type', 'no_resource');
+    if (id === undefined || id === '') throw this.missing('resource.id', 'a resource id', 'no_resource');
     return name === undefined ? { type, id } : { type, id, name };
   }
 
@@ -170,10 +173,10 @@ export class EventResolver<Req> {
     return typeof option === 'function' ? option(this.req, this.info) : option;
   }
 
-  private missing(field: string, what: string): AuditLedgeError {
+  private missing(field: string, what: string, reason: UnrecordedReason): UnrecordedError {
     const f = this.facts;
-    return new AuditLedgeError(
-      'AL_ERR_MAPPER',
+    return new UnrecordedError(
+      reason,
       `No ${field} for ${f.method} ${f.route ?? '(no route)'}: the defaults could not derive ${what}; ` +
         'give one with a mapper option, a per-route spec or req.audit.set()',
     );

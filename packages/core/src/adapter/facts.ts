@@ -20,6 +20,8 @@ export interface FinishedRequest<Req> {
   ip: string | undefined;
   userAgent: string | undefined;
   requestId: string | undefined;
+  /** The client hung up before the handler answered (recorded with `metadata.aborted: true`). */
+  aborted?: boolean;
 }
 
 /**

@@ -28,6 +28,8 @@ export class RequestAudit implements AuditHandle {
   armed = false;
   /** What `set()` threw, reported instead of sending the request's event. */
   failure: unknown = undefined;
+  /** Set once the recorder has handled the request: its events are built at most once. */
+  finished = false;
 
   constructor(start: number = performance.now()) {
     this.start = start;

@@ -5,7 +5,7 @@ export { type FinishedRequest, headerValue, stripQuery } from './facts.js';
 export { RequestAudit } from './handle.js';
 export { ANONYMOUS_ACTOR, organizationOf, toActor, toId } from './identity.js';
 export { isPlural, singularize, toSnakeCase } from './inflect.js';
-export { onResponseClose } from './onResponseClose.js';
+export { onceAnswered, onResponseClose } from './onResponseClose.js';
 export { DEFAULT_METHODS, type NormalizedOptions, normalizeOptions } from './options.js';
 export { AuditRecorder } from './recorder.js';
 export { createRedactor, defaultRedactKeys, mergeMetadata, REDACTED, type Redactor } from './redact.js';
@@ -24,3 +24,4 @@ export type {
   RouteAuditSpec,
   StatusFilter,
 } from './types.js';
+export { emitWarning, looksLikeRequest, warnMisuse } from './unrecorded.js';

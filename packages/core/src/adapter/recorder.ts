@@ -7,6 +7,7 @@ import type { RequestAudit } from './handle.js';
 import { type NormalizedOptions, normalizeOptions } from './options.js';
 import type { RouteSpec } from './spec.js';
 import type { AuditOptions } from './types.js';
+import { countUnrecorded, UnrecordedError, unrecordedReason, warnUnrecorded } from './unrecorded.js';
 
 /**
  * The part of an adapter that is the same in every framework: it owns the normalized options
@@ -20,6 +21,8 @@ import type { AuditOptions } from './types.js';
  */
 export class AuditRecorder<Req> {
   readonly options: NormalizedOptions<Req>;
+  /** Reasons already warned about (without `onError`): one warning per reason, not per request. */
+  private readonly warned = new Set<string>();
 
   /** Throws at setup time on bad options or when no API key can be found. */
   constructor(options?: AuditOptions<Req>) {
@@ -45,6 +48,8 @@ export class AuditRecorder<Req> {
 
   /** Builds and enqueues the request's events. Call once, after the response has finished. */
   finish(state: RequestAudit, facts: FinishedRequest<Req>): void {
+    if (state.finished) return;
+    state.finished = true;
     try {
       const spec = state.spec as RouteSpec<Req> | undefined;
       const wanted =
@@ -79,25 +84,38 @@ export class AuditRecorder<Req> {
     this.options.client.enqueue(event);
   }
 
-  /** Hands a failure to `onError` as `AL_ERR_MAPPER` with the route and method; swallows the rest. */
-  private report(error: unknown, facts: FinishedRequest<Req>): void {
+  /**
+   * A request whose event could not be built or enqueued: counted in `stats().unrecorded` by
+   * reason, then handed to `onError` as `AL_ERR_MAPPER` with the route and method, or, with no
+   * `onError`, warned about once per reason. Never throws.
+   */
+  report(error: unknown, facts: Pick<FinishedRequest<Req>, 'method' | 'route'>): void {
+    const reason = unrecordedReason(error);
+    countUnrecorded(this.options.client, reason);
     const onError = this.options.onError;
-    if (onError === undefined) return;
     const err =
       error instanceof AuditLedgeError && !(error instanceof AuditLedgeValidationError)
         ? error
-        : new AuditLedgeError(
-            'AL_ERR_MAPPER',
+        : new UnrecordedError(
+            reason,
             `Audit event for ${facts.method} ${facts.route ?? '(no route)'} not recorded: ${messageOf(error)}`,
             { cause: error },
           );
+    if (onError === undefined) {
+      warnUnrecorded(this.warned, reason, err);
+      return;
+    }
     try {
-      onError(err, { operation: 'mapper', route: facts.route, method: facts.method });
+      const result: unknown = onError(err, { operation: 'mapper', route: facts.route, method: facts.method });
+      // An async onError that rejects must not become an unhandled rejection.
+      if (result instanceof Promise) result.catch(noop);
     } catch {
       // onError is the last stop: an error thrown there has nowhere to go but the request.
     }
   }
 }
+
+const noop = () => {};
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -1,0 +1,204 @@
+// Real Express, Koa and Fastify apps with their adapters, in the test's process, for the
+// adapter fault cases (test/faults/adapter*.test.ts): the same routes in each framework, each
+// handler an async function the test drives step by step (no sleeping), events delivered by a
+// real client to a scripted API on loopback.
+import type { AddressInfo } from 'node:net';
+
+export type Framework = 'express' | 'koa' | 'fastify';
+export const adapterFrameworks: Framework[] = ['express', 'koa', 'fastify'];
+
+/** What a route does: awaited inside the handler before it answers `status` with `body`. */
+export type Work = (ctx: { onClientClose(): Promise<void> }) => Promise<void> | void;
+
+export interface Route {
+  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'GET';
+  path: string;
+  status: number;
+  body?: unknown;
+  work?: Work;
+  /** A per-route spec (`audit()` / `config.audit`). */
+  spec?: Record<string, unknown> | false;
+}
+
+export interface AppOptions {
+  /** Adapter options (client, onError, mappers...). */
+  options: Record<string, unknown>;
+  routes: Route[];
+  /** Wiring mistakes under test. */
+  misuse?: 'factory-not-called' | 'no-middleware' | 'mounted-after-routes';
+}
+
+export interface RunningApp {
+  url: string;
+  close(): Promise<void>;
+}
+
+const listen = async (server: import('node:http').Server): Promise<RunningApp> => {
+  if (!server.listening) await new Promise((resolve) => server.once('listening', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+};
+
+/** Resolves when the server side of this request's connection is closed. */
+function closed(res: import('node:http').ServerResponse): () => Promise<void> {
+  return () =>
+    new Promise((resolve) => {
+      if (res.closed) resolve();
+      else res.once('close', () => resolve());
+    });
+}
+
+export async function startApp(framework: Framework, app: AppOptions): Promise<RunningApp> {
+  if (framework === 'express') return express(app);
+  if (framework === 'koa') return koa(app);
+  return fastify(app);
+}
+
+async function express({ options, routes, misuse }: AppOptions): Promise<RunningApp> {
+  const { default: createApp } = await import('express');
+  const { audit, auditMiddleware } = await import('../../../packages/express/src/index.js');
+  const app = createApp();
+  app.use(createApp.json());
+  if (misuse === 'factory-not-called') app.use(auditMiddleware as never);
+  else if (misuse !== 'no-middleware' && misuse !== 'mounted-after-routes')
+    app.use(auditMiddleware(options as never));
+  for (const route of routes) {
+    const handlers: unknown[] = [];
+    if (route.spec !== undefined) handlers.push(audit(route.spec as never));
+    handlers.push(async (_req: unknown, res: import('express').Response) => {
+      await route.work?.({ onClientClose: closed(res) });
+      if (route.body === undefined) res.status(route.status).end();
+      else res.status(route.status).json(route.body);
+    });
+    (app as unknown as Record<string, (...a: unknown[]) => void>)[route.method.toLowerCase()]!(
+      route.path,
+      ...handlers,
+    );
+  }
+  if (misuse === 'mounted-after-routes') app.use(auditMiddleware(options as never));
+  return listen(app.listen(0, '127.0.0.1'));
+}
+
+async function koa({ options, routes, misuse }: AppOptions): Promise<RunningApp> {
+  const { default: Koa } = await import('koa');
+  const { default: Router } = await import('@koa/router');
+  const { audit, auditMiddleware } = await import('../../../packages/koa/src/index.js');
+  const app = new Koa();
+  const router = new Router();
+  if (misuse === 'factory-not-called') app.use(auditMiddleware as never);
+  else if (misuse !== 'no-middleware' && misuse !== 'mounted-after-routes')
+    app.use(auditMiddleware(options as never));
+  for (const route of routes) {
+    const handlers: unknown[] = [];
+    if (route.spec !== undefined) handlers.push(audit(route.spec as never));
+    handlers.push(async (ctx: import('koa').Context) => {
+      await route.work?.({ onClientClose: closed(ctx.res) });
+      ctx.status = route.status;
+      if (route.body !== undefined) ctx.body = route.body;
+    });
+    (router as unknown as Record<string, (...a: unknown[]) => void>)[route.method.toLowerCase()]!(
+      route.path,
+      ...handlers,
+    );
+  }
+  app.use(router.routes());
+  if (misuse === 'mounted-after-routes') app.use(auditMiddleware(options as never));
+  return listen(app.listen(0, '127.0.0.1'));
+}
+
+async function fastify({ options, routes, misuse }: AppOptions): Promise<RunningApp> {
+  const { default: Fastify } = await import('fastify');
+  const { auditledge } = await import('../../../packages/fastify/src/index.js');
+  const app = Fastify();
+  const declare = () => {
+    for (const route of routes) {
+      app.route({
+        method: route.method,
+        url: route.path,
+        ...(route.spec === undefined ? {} : { config: { audit: route.spec as never } }),
+        handler: async (_request, reply) => {
+          await route.work?.({ onClientClose: closed(reply.raw) });
+          reply.code(route.status);
+          return route.body ?? null;
+        },
+      });
+    }
+  };
+  if (misuse === 'mounted-after-routes') {
+    declare();
+    await app.register(auditledge, options as never);
+  } else {
+    if (misuse !== 'no-middleware') await app.register(auditledge, options as never);
+    declare();
+  }
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
+    close: async () => {
+      app.server.closeAllConnections();
+      await app.close();
+    },
+  };
+}
+
+/** Sends one request and returns its status and body; the connection is not reused. */
+export async function send(
+  url: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: string }> {
+  const { request } = await import('node:http');
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}${path}`, {
+      method,
+      agent: false,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+/**
+ * Sends a request and hangs up once `started` resolves (the handler is running), like a client
+ * that gives up 20 ms in; resolves when the socket is gone.
+ */
+export async function sendAndHangUp(url: string, method: string, path: string, started: Promise<void>) {
+  const { request } = await import('node:http');
+  const req = request(`${url}${path}`, { method, agent: false });
+  req.on('error', () => {});
+  req.on('response', () => {
+    throw new Error('the request was answered before the client hung up');
+  });
+  req.end();
+  await started;
+  await new Promise<void>((resolve) => {
+    req.once('close', () => resolve());
+    req.destroy();
+  });
+}
+
+/** Collects `process.emitWarning` warnings with an `AUDITLEDGE_` code until `stop()`. */
+export function collectWarnings(): { warnings: { code: string; message: string }[]; stop(): void } {
+  const warnings: { code: string; message: string }[] = [];
+  const listener = (w: Error & { code?: string }) => {
+    if (w.code?.startsWith('AUDITLEDGE_')) warnings.push({ code: w.code, message: w.message });
+  };
+  process.on('warning', listener);
+  return { warnings, stop: () => process.off('warning', listener) };
+}
