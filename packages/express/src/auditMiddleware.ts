@@ -1,8 +1,8 @@
 import {
   AuditRecorder,
-  headerValue,
   looksLikeRequest,
   onceAnswered,
+  requestIdOf,
   stripQuery,
   warnMisuse,
 } from '@auditledge/core/adapter';
@@ -61,7 +61,6 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
     if (state === undefined) return;
     try {
       const user = (req as { user?: unknown }).user ?? (req as { auth?: unknown }).auth;
-      const id = (req as { id?: unknown }).id;
       recorder.finish(state, {
         req,
         method: req.method,
@@ -74,7 +73,7 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
         user,
         ip: req.ip,
         userAgent: req.headers['user-agent'],
-        requestId: typeof id === 'string' ? id : headerValue(req.headers['x-request-id']),
+        requestId: requestIdOf((req as { id?: unknown }).id, req.headers['x-request-id']),
       });
     } catch {
       // recorder.finish reports its own failures; this only guards reading the request.
@@ -92,7 +91,7 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
       try {
         const state = new ExpressRequestAudit(res, onResponseFinished);
         audited[kAudit] = state;
-        req.audit = state;
+        req.audit = state.handle;
         captureRouting(audited, state);
         if (recorder.auditsMethod(req.method)) {
           state.arm();

@@ -2,10 +2,10 @@ import type { ServerResponse } from 'node:http';
 import { AuditLedgeValidationError } from '@auditledge/core';
 import {
   AuditRecorder,
-  headerValue,
   onceAnswered,
   onResponseClose,
   RequestAudit,
+  requestIdOf,
   stripQuery,
   warnMisuse,
 } from '@auditledge/core/adapter';
@@ -75,7 +75,7 @@ async function auditledgePlugin(fastify: FastifyInstance, options: AuditOptions)
   fastify.decorateRequest(kAudit, null);
   fastify.decorateRequest('audit', {
     getter(this: FastifyRequest) {
-      return stateOf(this);
+      return stateOf(this).handle;
     },
   });
 
@@ -153,7 +153,7 @@ async function auditledgePlugin(fastify: FastifyInstance, options: AuditOptions)
         user: (request as { user?: unknown }).user,
         ip: request.ip,
         userAgent: headers['user-agent'],
-        requestId: headerValue(headers['x-request-id']) ?? request.id,
+        requestId: requestIdOf(request.id, headers['x-request-id']),
       });
     } catch {
       // recorder.finish reports its own failures; this only guards reading the request.

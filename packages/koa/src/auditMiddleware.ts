@@ -1,9 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import {
   AuditRecorder,
-  headerValue,
   looksLikeRequest,
   onceAnswered,
+  requestIdOf,
   stripQuery,
   warnMisuse,
 } from '@auditledge/core/adapter';
@@ -77,7 +77,7 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
         user: (ctx.state as { user?: unknown }).user,
         ip: ctx.ip,
         userAgent: headers['user-agent'],
-        requestId: typeof requestId === 'string' ? requestId : headerValue(headers['x-request-id']),
+        requestId: requestIdOf(requestId, headers['x-request-id']),
       });
     } catch {
       // recorder.finish reports its own failures; this only guards reading the context.
@@ -95,7 +95,7 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
       try {
         const state = new KoaRequestAudit(ctx, onResponseFinished);
         res[kAudit] = state;
-        ctx.state.audit = state;
+        ctx.state.audit = state.handle;
         if (recorder.auditsMethod(ctx.method)) state.arm();
       } catch {
         // Never into the request: without its state, this request is simply not audited.

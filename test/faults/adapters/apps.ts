@@ -7,8 +7,17 @@ import type { AddressInfo } from 'node:net';
 export type Framework = 'express' | 'koa' | 'fastify';
 export const adapterFrameworks: Framework[] = ['express', 'koa', 'fastify'];
 
+/** What a handler sees: the request's audit handle and the framework's own request object. */
+export interface WorkContext {
+  onClientClose(): Promise<void>;
+  /** `req.audit`, `ctx.state.audit` or `request.audit`. */
+  handle: { set(o: unknown): unknown; skip(): void; log(e: unknown): void };
+  /** Express `req`, Koa `ctx`, Fastify `request`. */
+  native: unknown;
+}
+
 /** What a route does: awaited inside the handler before it answers `status` with `body`. */
-export type Work = (ctx: { onClientClose(): Promise<void> }) => Promise<void> | void;
+export type Work = (ctx: WorkContext) => Promise<void> | void;
 
 export interface Route {
   method: 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'GET';
@@ -26,6 +35,8 @@ export interface AppOptions {
   routes: Route[];
   /** Wiring mistakes under test. */
   misuse?: 'factory-not-called' | 'no-middleware' | 'mounted-after-routes';
+  /** The framework's own request id (Express `req.id`, Koa `ctx.state.requestId`, Fastify `genReqId`). */
+  requestId?: string;
 }
 
 export interface RunningApp {
@@ -60,19 +71,24 @@ export async function startApp(framework: Framework, app: AppOptions): Promise<R
   return fastify(app);
 }
 
-async function express({ options, routes, misuse }: AppOptions): Promise<RunningApp> {
+async function express({ options, routes, misuse, requestId }: AppOptions): Promise<RunningApp> {
   const { default: createApp } = await import('express');
   const { audit, auditMiddleware } = await import('../../../packages/express/src/index.js');
   const app = createApp();
   app.use(createApp.json());
+  if (requestId !== undefined)
+    app.use((req, _res, next) => {
+      (req as unknown as { id: string }).id = requestId;
+      next();
+    });
   if (misuse === 'factory-not-called') app.use(auditMiddleware as never);
   else if (misuse !== 'no-middleware' && misuse !== 'mounted-after-routes')
     app.use(auditMiddleware(options as never));
   for (const route of routes) {
     const handlers: unknown[] = [];
     if (route.spec !== undefined) handlers.push(audit(route.spec as never));
-    handlers.push(async (_req: unknown, res: import('express').Response) => {
-      await route.work?.({ onClientClose: closed(res) });
+    handlers.push(async (req: import('express').Request, res: import('express').Response) => {
+      await route.work?.({ onClientClose: closed(res), handle: req.audit as never, native: req });
       if (route.body === undefined) res.status(route.status).end();
       else res.status(route.status).json(route.body);
     });
@@ -85,12 +101,17 @@ async function express({ options, routes, misuse }: AppOptions): Promise<Running
   return listen(app.listen(0, '127.0.0.1'));
 }
 
-async function koa({ options, routes, misuse }: AppOptions): Promise<RunningApp> {
+async function koa({ options, routes, misuse, requestId }: AppOptions): Promise<RunningApp> {
   const { default: Koa } = await import('koa');
   const { default: Router } = await import('@koa/router');
   const { audit, auditMiddleware } = await import('../../../packages/koa/src/index.js');
   const app = new Koa();
   const router = new Router();
+  if (requestId !== undefined)
+    app.use((ctx, next) => {
+      (ctx.state as unknown as { requestId: string }).requestId = requestId;
+      return next();
+    });
   if (misuse === 'factory-not-called') app.use(auditMiddleware as never);
   else if (misuse !== 'no-middleware' && misuse !== 'mounted-after-routes')
     app.use(auditMiddleware(options as never));
@@ -98,7 +119,7 @@ async function koa({ options, routes, misuse }: AppOptions): Promise<RunningApp>
     const handlers: unknown[] = [];
     if (route.spec !== undefined) handlers.push(audit(route.spec as never));
     handlers.push(async (ctx: import('koa').Context) => {
-      await route.work?.({ onClientClose: closed(ctx.res) });
+      await route.work?.({ onClientClose: closed(ctx.res), handle: ctx.state.audit as never, native: ctx });
       ctx.status = route.status;
       if (route.body !== undefined) ctx.body = route.body;
     });
@@ -112,18 +133,22 @@ async function koa({ options, routes, misuse }: AppOptions): Promise<RunningApp>
   return listen(app.listen(0, '127.0.0.1'));
 }
 
-async function fastify({ options, routes, misuse }: AppOptions): Promise<RunningApp> {
+async function fastify({ options, routes, misuse, requestId }: AppOptions): Promise<RunningApp> {
   const { default: Fastify } = await import('fastify');
   const { auditledge } = await import('../../../packages/fastify/src/index.js');
-  const app = Fastify();
+  const app = Fastify(requestId === undefined ? {} : { genReqId: () => requestId });
   const declare = () => {
     for (const route of routes) {
       app.route({
         method: route.method,
         url: route.path,
         ...(route.spec === undefined ? {} : { config: { audit: route.spec as never } }),
-        handler: async (_request, reply) => {
-          await route.work?.({ onClientClose: closed(reply.raw) });
+        handler: async (request, reply) => {
+          await route.work?.({
+            onClientClose: closed(reply.raw),
+            handle: (request as unknown as { audit: never }).audit,
+            native: request,
+          });
           reply.code(route.status);
           return route.body ?? null;
         },
@@ -153,13 +178,14 @@ export async function send(
   method: string,
   path: string,
   body?: unknown,
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; body: string }> {
   const { request } = await import('node:http');
   return new Promise((resolve, reject) => {
     const req = request(`${url}${path}`, {
       method,
       agent: false,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
     });
     req.on('error', reject);
     req.on('response', (res) => {

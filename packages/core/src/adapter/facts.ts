@@ -44,3 +44,21 @@ export function stripQuery(url: string): string {
 export function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
+
+const boundedId = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * `metadata.request_id`, chosen the same way in every adapter: the framework's own id (Express
+ * `req.id`, Koa `ctx.state.requestId`, Fastify `request.id`) wins over the client-sent
+ * `x-request-id` header, and either is kept only when it is 1 to 128 visible ASCII characters
+ * (an id the client controls must not put megabytes or control characters in the trail).
+ *
+ * @example
+ * requestIdOf(undefined, req.headers['x-request-id']); // the header, if well-formed
+ */
+export function requestIdOf(own: unknown, header: string | string[] | undefined): string | undefined {
+  const id = typeof own === 'number' && Number.isFinite(own) ? String(own) : own;
+  if (typeof id === 'string' && boundedId.test(id)) return id;
+  const sent = headerValue(header);
+  return sent !== undefined && boundedId.test(sent) ? sent : undefined;
+}

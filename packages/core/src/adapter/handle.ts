@@ -30,9 +30,22 @@ export class RequestAudit implements AuditHandle {
   failure: unknown = undefined;
   /** Set once the recorder has handled the request: its events are built at most once. */
   finished = false;
+  /** The handle given to the app, made on first use. */
+  private userHandle: AuditHandle | undefined = undefined;
 
   constructor(start: number = performance.now()) {
     this.start = start;
+  }
+
+  /**
+   * What the app holds as `req.audit` / `ctx.state.audit` / `request.audit`: `set`, `skip` and
+   * `log`, with this state behind a private field, so the handle serializes to `{}` and
+   * `JSON.stringify(ctx.state)` or `util.inspect(req.audit)` cannot reach the request (its
+   * `Authorization` and `Cookie` headers) or the response through it.
+   */
+  get handle(): AuditHandle {
+    this.userHandle ??= new RequestAuditHandle(this);
+    return this.userHandle;
   }
 
   set(overrides: AuditOverrides): this {
@@ -87,5 +100,27 @@ export class RequestAudit implements AuditHandle {
   /** Makes sure the adapter will call the recorder when the response finishes. */
   arm(): void {
     this.armed = true;
+  }
+}
+
+/** The request-scoped handle the app sees: nothing enumerable, nothing to serialize. */
+class RequestAuditHandle implements AuditHandle {
+  readonly #state: RequestAudit;
+
+  constructor(state: RequestAudit) {
+    this.#state = state;
+  }
+
+  set(overrides: AuditOverrides): this {
+    this.#state.set(overrides);
+    return this;
+  }
+
+  skip(): void {
+    this.#state.skip();
+  }
+
+  log(event: ExtraAuditEvent): void {
+    this.#state.log(event);
   }
 }

@@ -1,7 +1,7 @@
 import { AuditLedge } from '../client.js';
 import { AuditLedgeError, AuditLedgeValidationError } from '../errors.js';
 import type { ClientOptions, ErrorContext } from '../options.js';
-import { createRedactor, type Redactor } from './redact.js';
+import { createRedactor, type RedactOption, type Redactor } from './redact.js';
 import { type NormalizedSpec, normalizeSpec } from './spec.js';
 import type { AuditOptions, StatusFilter } from './types.js';
 
@@ -117,9 +117,20 @@ function normalizeStatuses(statuses: StatusFilter | undefined): (status: number)
   };
 }
 
-function normalizeRedact(redact: readonly string[] | false | undefined): Redactor {
-  if (redact !== undefined && redact !== false && !Array.isArray(redact)) {
-    throw new AuditLedgeValidationError('options.redact', 'must be an array of keys or false');
+function normalizeRedact(redact: RedactOption | undefined): Redactor {
+  const valid =
+    redact === undefined ||
+    redact === false ||
+    Array.isArray(redact) ||
+    (typeof redact === 'object' &&
+      redact !== null &&
+      Array.isArray((redact as { keys?: unknown }).keys) &&
+      ['undefined', 'boolean'].includes(typeof (redact as { defaults?: unknown }).defaults));
+  if (!valid) {
+    throw new AuditLedgeValidationError(
+      'options.redact',
+      'must be an array of keys, { keys, defaults: false } to replace the defaults, or false',
+    );
   }
   return createRedactor(redact);
 }

@@ -1,35 +1,51 @@
+import { keyWords, type WordMatcher, wordMatcher } from './secretWords.js';
+
 /**
- * Metadata keys replaced by `"[REDACTED]"` by default, at any depth, whatever the spelling: case,
- * `-` and `_` are ignored, so `accessToken`, `ACCESS_TOKEN` and `access-token` all match
- * `access_token`. The `redact` option adds to this list; `redact: false` turns redaction off.
+ * Secret words: a metadata key is redacted when its words contain one of these. Keys are split
+ * into words on case changes, digits, `_`, `-`, `.` and spaces (`x-auth-token` is `x auth
+ * token`, `newPassword` is `new password`); an entry of several words matches them in a row
+ * (`api_key` matches `xApiKey`, `api-key` and `apikey`). The longer, unambiguous words
+ * (`password`, `secret`, `token`, `cookie`, ...) also match inside a key written without
+ * separators (`newpassword`). Errs on the side of redacting too much. The `redact` option adds
+ * to this list, or replaces it with `{ keys, defaults: false }`; `redact: false` turns
+ * redaction off.
  */
 export const defaultRedactKeys: readonly string[] = Object.freeze([
   'password',
   'passwd',
   'pwd',
+  'pass',
+  'passphrase',
+  'passcode',
   'secret',
   'token',
-  'access_token',
-  'refresh_token',
-  'id_token',
-  'authorization',
-  'proxy-authorization',
-  'cookie',
-  'set-cookie',
   'api_key',
-  'apikey',
-  'x-api-key',
+  'access_key',
   'private_key',
-  'client_secret',
+  'auth',
+  'authorization',
+  'cookie',
   'session',
-  'session_id',
-  'sessionid',
-  'csrf_token',
-  'xsrf_token',
+  'sid',
+  'credential',
+  'otp',
+  'totp',
+  'mfa',
+  'pin',
+  'cvv',
+  'cvc',
+  'ssn',
+  'csrf',
+  'xsrf',
+  'jwt',
+  'bearer',
 ]);
 
 /** The value that replaces a redacted one. */
 export const REDACTED = '[REDACTED]';
+
+/** The `redact` option: extra keys, `false` for none, or a list that replaces the defaults. */
+export type RedactOption = readonly string[] | false | { keys: readonly string[]; defaults?: boolean };
 
 /** Nesting deeper than this is cut, so a pathological object cannot stall the finish callback. */
 const maxDepth = 32;
@@ -37,27 +53,73 @@ const maxDepth = 32;
 /** Returns a copy of metadata with the configured keys redacted (or the input itself when redaction is off). */
 export type Redactor = (metadata: Record<string, unknown>) => Record<string, unknown>;
 
+// What a key is to the redactor, remembered per key name: keys repeat from request to request.
+const SECRET = 1;
+/** Names the subject of a change record: `{ field: 'password', old_value, new_value }`. */
+const NAMING = 2;
+/** Holds a value of a change record. */
+const CHANGE_VALUE = 4;
+
+const namingKeys = new Set(['field', 'name', 'key', 'path', 'attribute', 'property', 'setting']);
+const changeValueKeys = new Set([
+  'oldvalue',
+  'newvalue',
+  'value',
+  'old',
+  'new',
+  'from',
+  'to',
+  'before',
+  'after',
+  'previous',
+  'current',
+  'previousvalue',
+  'currentvalue',
+]);
+
+const maxRememberedKeys = 1024;
+
 /**
- * Builds the redactor for the `redact` option: `undefined` for the default list, an array for
- * the default list plus those keys, `false` for none.
+ * Builds the redactor for the `redact` option: `undefined` for the default words, an array for
+ * the defaults plus those, `{ keys, defaults: false }` for those alone, `false` for none.
  *
  * @example
- * const redact = createRedactor(['ssn']);
- * redact({ user: { SSN: '1', Password: 'x', name: 'a' } });
- * // { user: { SSN: '[REDACTED]', Password: '[REDACTED]', name: 'a' } }
+ * const redact = createRedactor(['iban']);
+ * redact({ user: { newPassword: 'x', IBAN: 'y', name: 'a' } });
+ * // { user: { newPassword: '[REDACTED]', IBAN: '[REDACTED]', name: 'a' } }
+ * redact({ field: 'password', old_value: 'a', new_value: 'b' });
+ * // { field: 'password', old_value: '[REDACTED]', new_value: '[REDACTED]' }
  */
-export function createRedactor(option: readonly string[] | false | undefined): Redactor {
+export function createRedactor(option: RedactOption | undefined): Redactor {
   if (option === false) return (metadata) => metadata;
-  const keys = new Set<string>(defaultRedactKeys.map(normalizeKey));
-  for (const key of option ?? []) keys.add(normalizeKey(String(key)));
+  const listed = option as { keys?: readonly string[]; defaults?: boolean } | readonly string[] | undefined;
+  const extra = Array.isArray(listed) ? listed : ((listed as { keys?: readonly string[] })?.keys ?? []);
+  const useDefaults = (listed as { defaults?: boolean } | undefined)?.defaults !== false;
+  const matcher = wordMatcher([...(useDefaults ? defaultRedactKeys : []), ...extra.map(String)]);
+  const kinds = new Map<string, number>();
+  function kindOf(key: string): number {
+    let kind = kinds.get(key);
+    if (kind === undefined) {
+      const normal = key.toLowerCase().replace(/[-_.\s]/g, '');
+      kind =
+        (matcher(keyWords(key)) ? SECRET : 0) |
+        (namingKeys.has(normal) ? NAMING : 0) |
+        (changeValueKeys.has(normal) ? CHANGE_VALUE : 0);
+      // Keys from user data can be unbounded.
+      if (kinds.size >= maxRememberedKeys) kinds.clear();
+      kinds.set(key, kind);
+    }
+    return kind;
+  }
   return function redactMetadata(metadata) {
-    return copy(metadata, keys, 0, undefined) as Record<string, unknown>;
+    return copy(metadata, kindOf, matcher, 0, undefined) as Record<string, unknown>;
   };
 }
 
 function copy(
   value: unknown,
-  keys: ReadonlySet<string>,
+  kindOf: (key: string) => number,
+  matcher: WordMatcher,
   depth: number,
   seen: Set<object> | undefined,
 ): unknown {
@@ -70,14 +132,21 @@ function copy(
   path.add(value);
   let out: unknown;
   if (Array.isArray(value)) {
-    out = value.map((item) => copy(item, keys, depth + 1, path));
+    out = value.map((item) => copy(item, kindOf, matcher, depth + 1, path));
   } else {
     const obj: Record<string, unknown> = {};
+    let kinds = 0;
     for (const key of Object.keys(value)) {
       // A `__proto__` key (from JSON.parse, say) would set the copy's prototype: drop it.
       if (key === '__proto__') continue;
+      const kind = kindOf(key);
+      kinds |= kind;
       const item = (value as Record<string, unknown>)[key];
-      obj[key] = keys.has(normalizeKey(key)) ? REDACTED : copy(item, keys, depth + 1, path);
+      obj[key] = kind & SECRET ? REDACTED : copy(item, kindOf, matcher, depth + 1, path);
+    }
+    // A change record whose subject is a secret: `{ field: 'password', old_value, new_value }`.
+    if (kinds & CHANGE_VALUE && kinds & NAMING && namesSecret(obj, kindOf, matcher)) {
+      for (const key of Object.keys(obj)) if (kindOf(key) & CHANGE_VALUE) obj[key] = REDACTED;
     }
     out = obj;
   }
@@ -85,20 +154,12 @@ function copy(
   return out;
 }
 
-// Metadata keys repeat from request to request (`user_agent`, `status`...): remember their
-// normal form instead of lower-casing and rewriting each one on every finished request.
-const normalizedKeys = new Map<string, string>();
-const maxNormalizedKeys = 1024;
-
-/** `x-api-key`, `X_API_KEY`, `xApiKey` and `XApiKey` are one name. */
-function normalizeKey(key: string): string {
-  let normal = normalizedKeys.get(key);
-  if (normal === undefined) {
-    normal = key.toLowerCase().replace(/[-_]/g, '');
-    if (normalizedKeys.size >= maxNormalizedKeys) normalizedKeys.clear(); // keys from user data can be unbounded
-    normalizedKeys.set(key, normal);
+function namesSecret(obj: Record<string, unknown>, kindOf: (key: string) => number, matcher: WordMatcher) {
+  for (const key of Object.keys(obj)) {
+    const subject = obj[key];
+    if (kindOf(key) & NAMING && typeof subject === 'string' && matcher(keyWords(subject))) return true;
   }
-  return normal;
+  return false;
 }
 
 function isPlainObject(value: object): boolean {

@@ -78,8 +78,14 @@ export interface AuditOptions<Req = unknown> extends RouteAuditSpec<Req>, Omit<C
   methods?: readonly string[];
   /** Statuses audited. @default (status) => status < 400 */
   statuses?: StatusFilter;
-  /** Extra metadata keys to redact, or `false` for none. @default defaultRedactKeys */
-  redact?: readonly string[] | false;
+  /**
+   * Extra secret words to redact from metadata (added to `defaultRedactKeys`), `{ keys,
+   * defaults: false }` to use only yours, or `false` for no redaction. A key is redacted when
+   * its words (split on case changes, `_`, `-`, `.`, spaces) contain one of them; a change
+   * record whose `field`/`name`/`key`/`path` names one has its values redacted.
+   * @default defaultRedactKeys
+   */
+  redact?: readonly string[] | false | { keys: readonly string[]; defaults?: boolean };
   /**
    * Mapper failures and invalid events (`AL_ERR_MAPPER`, with the route and method; never the
    * request body or headers), and, for a client the adapter creates, delivery failures.

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { createRedactor, defaultRedactKeys, mergeMetadata, REDACTED } from '../../src/adapter/index.js';
+import { createRedactor, mergeMetadata, REDACTED } from '../../src/adapter/index.js';
 
 test('default keys are redacted case-insensitively at any depth, in arrays too', () => {
   const redact = createRedactor(undefined);
@@ -23,7 +23,7 @@ test('default keys are redacted case-insensitively at any depth, in arrays too',
   expect(input.nested.deeper.ACCESS_TOKEN).toBe('a');
 });
 
-test('every documented default key is redacted', () => {
+test('every key the defaults used to list is still redacted (the list is now of words)', () => {
   const redact = createRedactor(undefined);
   for (const key of [
     'password',
@@ -42,7 +42,6 @@ test('every documented default key is redacted', () => {
     'client_secret',
     'session',
   ]) {
-    expect(defaultRedactKeys).toContain(key);
     expect(redact({ [key.toUpperCase()]: 'v' })).toEqual({ [key.toUpperCase()]: REDACTED });
   }
 });
@@ -59,10 +58,11 @@ test('spelling does not matter: camelCase, PascalCase, kebab-case, snake_case, U
     X_API_KEY: 7,
     clientSecret: 8,
     credit_card: 9,
-    tokens: 'kept',
+    tokens: 10,
+    author: 'kept',
   };
   const out = redact(input);
-  expect(Object.entries(out).filter(([, v]) => v !== REDACTED)).toEqual([['tokens', 'kept']]);
+  expect(Object.entries(out).filter(([, v]) => v !== REDACTED)).toEqual([['author', 'kept']]);
 });
 
 test('extra keys add to the defaults; false turns redaction off', () => {
