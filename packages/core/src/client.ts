@@ -45,6 +45,8 @@ const HEADER_SAFE = /^[\x21-\x7e]{1,200}$/;
  * symbol, so an adapter bundled with another copy of core still finds it.
  */
 const kCountUnrecorded = Symbol.for('auditledge.countUnrecorded');
+/** How adapters hand over an event still being built by async mappers, for `flush()` to wait on. */
+const kTrackBuild = Symbol.for('auditledge.trackBuild');
 
 /** A handler the app gave us may return a promise: its rejection must not become unhandled. */
 function quiet(result: unknown): void {
@@ -75,6 +77,8 @@ export class AuditLedge {
   readonly #userAgent: string;
   readonly #keepAlive = new KeepAlive();
   readonly #heldFlushes = new WeakMap<Promise<void>, Promise<void>>();
+  /** Events adapters are still building (async mappers, bounded by their `mapperTimeout`). */
+  readonly #building = new Set<Promise<void>>();
   readonly #exitHooks: ExitHooks = {
     beforeExit: () => this.#beforeExit(),
     exit: () => this.#exit(),
@@ -274,6 +278,14 @@ export class AuditLedge {
    */
   flush(options: FlushOptions = {}): Promise<void> {
     const timeout = checkTimeout(options, 'flush');
+    if (this.#building.size === 0) return this.#flushQueued(timeout);
+    // Requests that finished before the call and whose async mappers are still out: their
+    // events count as queued before the call (each build settles within its mapperTimeout).
+    const built = Promise.all(this.#building).then(() => this.#flushQueued(undefined));
+    return this.#keepAlive.around(timeout === undefined ? built : raceTimeout(built, timeout));
+  }
+
+  #flushQueued(timeout: number | undefined): Promise<void> {
     const flushed = this.#queue.flush();
     if (this.#queue.unsettled === 0) return flushed;
     if (timeout === undefined) {
@@ -316,6 +328,15 @@ export class AuditLedge {
   /** Counts a request an adapter could not record (see `stats().unrecorded`). */
   [kCountUnrecorded](reason: UnrecordedReason): void {
     if (reason in this.#unrecorded) this.#unrecorded[reason]++;
+  }
+
+  /** Holds `flush()` until an adapter's event built by async mappers is enqueued (or given up). */
+  [kTrackBuild](built: Promise<void>): void {
+    this.#building.add(built);
+    built.then(
+      () => this.#building.delete(built),
+      () => this.#building.delete(built),
+    );
   }
 
   /** Rotates the API key: later requests use it, and a pipeline paused by a 401 resumes at once. */

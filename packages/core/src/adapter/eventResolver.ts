@@ -13,6 +13,21 @@ import { UnrecordedError } from './unrecorded.js';
 const noParams: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
+ * Thrown by a resolver method (and caught by the recorder, never further) when a mapper it
+ * needs returned a promise that has not settled: the recorder awaits `resolver.settled()`, then
+ * calls the method again, which finds every mapper's value memoized.
+ */
+export const PENDING: unique symbol = Symbol('auditledge.pendingMapper');
+
+/** The mappers of one request, each called at most once. */
+type Slot = 'skip' | 'action' | 'actor' | 'resource' | 'organization' | 'metadata' | 'routeMetadata';
+
+/** A memoized mapper that threw, rejected or timed out: every use throws its error again. */
+class MapperFailure {
+  constructor(readonly error: unknown) {}
+}
+
+/**
  * Resolves the events of one finished request: global options, then the per-route spec, then
  * `req.audit.set()` overrides, over the route-template defaults. The actor and organization
  * are resolved once and shared with the events passed to `req.audit.log()`.
@@ -24,6 +39,10 @@ export class EventResolver<Req> {
   private infoCache: AuditInfo | undefined;
   private actorCache: Actor | undefined;
   private orgCache: string | null | undefined;
+  /** What each mapper called so far returned (PENDING while its promise is out). */
+  private memo: Partial<Record<Slot, unknown>> | undefined;
+  /** The promises of async mappers not settled yet; only an async mapper creates this. */
+  private waits: Promise<void>[] | undefined;
 
   constructor(
     private readonly options: NormalizedOptions<Req>,
@@ -52,7 +71,7 @@ export class EventResolver<Req> {
   /** Whether the `skip` option or spec says to record nothing for this request. */
   skipped(): boolean {
     const skip = this.spec?.skip ?? this.options.spec.skip;
-    return typeof skip === 'function' ? Boolean(skip(this.req, this.info)) : skip === true;
+    return typeof skip === 'function' ? Boolean(this.call('skip', skip)) : skip === true;
   }
 
   /** The event of the request itself. */
@@ -75,8 +94,8 @@ export class EventResolver<Req> {
     metadata.duration_ms = Math.round(f.durationMs * 100) / 100;
     if (f.aborted === true) metadata.aborted = true;
     // Metadata adds up (defaults, global, route, handler) where the other fields replace.
-    mergeMetadata(metadata, this.value(this.options.spec.metadata));
-    if (this.spec) mergeMetadata(metadata, this.value(this.spec.metadata));
+    mergeMetadata(metadata, this.value('metadata', this.options.spec.metadata));
+    if (this.spec) mergeMetadata(metadata, this.value('routeMetadata', this.spec.metadata));
     if (o?.metadata) mergeMetadata(metadata, o.metadata);
     return this.withOrganization({
       actor: this.actor(),
@@ -166,11 +185,102 @@ export class EventResolver<Req> {
   /** The per-route value of a key if the route sets it, else the global one, mapped. */
   private pick<K extends 'action' | 'actor' | 'resource' | 'organization'>(key: K): unknown {
     const chosen = this.spec?.[key] !== undefined ? this.spec[key] : this.options.spec[key];
-    return this.value(chosen);
+    return this.value(key, chosen);
   }
 
-  private value(option: unknown): unknown {
-    return typeof option === 'function' ? option(this.req, this.info) : option;
+  private value(slot: Slot, option: unknown): unknown {
+    return typeof option === 'function'
+      ? this.call(slot, option as (req: Req, info: AuditInfo) => unknown)
+      : option;
+  }
+
+  /**
+   * Calls a mapper once per request and memoizes what it gave. A plain value is used at once
+   * (no promise is created when nothing is async); a promise is awaited by the recorder, which
+   * calls again once it settled: see `PENDING`.
+   */
+  private call(slot: Slot, mapper: (req: Req, info: AuditInfo) => unknown): unknown {
+    const memo = this.memo;
+    if (memo !== undefined && slot in memo) {
+      const memoized = memo[slot];
+      if (memoized === PENDING) throw PENDING;
+      if (memoized instanceof MapperFailure) throw memoized.error;
+      return memoized;
+    }
+    this.memo ??= {};
+    const slots = this.memo;
+    let result: unknown;
+    try {
+      result = mapper(this.req, this.info);
+    } catch (error) {
+      slots[slot] = new MapperFailure(error);
+      throw error;
+    }
+    if (!isThenable(result)) {
+      slots[slot] = result;
+      return result;
+    }
+    slots[slot] = PENDING;
+    this.waits ??= [];
+    this.waits.push(
+      Promise.resolve(result).then(
+        (value) => {
+          if (slots[slot] === PENDING) slots[slot] = value;
+        },
+        (error: unknown) => {
+          if (slots[slot] === PENDING)
+            slots[slot] = new MapperFailure(error ?? new Error(`${slot} mapper rejected`));
+        },
+      ),
+    );
+    throw PENDING;
+  }
+
+  /**
+   * Resolves once every async mapper called so far has settled (never rejects), or
+   * `undefined` when none is out.
+   */
+  settled(): Promise<unknown> | undefined {
+    const waits = this.waits;
+    if (waits === undefined) return undefined;
+    this.waits = undefined;
+    return waits.length === 1 ? waits[0] : Promise.all(waits);
+  }
+
+  /**
+   * Called once a mapper turned out to be async: calls every other mapper the request's event
+   * may need now, so that async ones run side by side instead of one after another. Errors
+   * are memoized and surface when the event is built. Not while `skip` is pending: the other
+   * mappers may assume the request is audited.
+   */
+  startMappers(): void {
+    if (this.memo?.skip === PENDING) return;
+    const o = this.state.overrides;
+    const spec = this.spec;
+    if (o?.action === undefined || o.action === null) attempt(() => this.pick('action'));
+    if (o?.actor === undefined || o.actor === null) attempt(() => this.pick('actor'));
+    if (o?.organization_id === undefined && (o?.organization === undefined || o.organization === null))
+      attempt(() => this.pick('organization'));
+    attempt(() => this.pick('resource'));
+    attempt(() => this.value('metadata', this.options.spec.metadata));
+    if (spec) attempt(() => this.value('routeMetadata', spec.metadata));
+  }
+
+  /** Fails every mapper still pending with `mapper_timeout`; a later settlement is ignored. */
+  timeOut(ms: number): void {
+    const memo = this.memo;
+    if (memo === undefined) return;
+    const f = this.facts;
+    for (const slot of Object.keys(memo) as Slot[]) {
+      if (memo[slot] !== PENDING) continue;
+      memo[slot] = new MapperFailure(
+        new UnrecordedError(
+          'mapper_timeout',
+          `The ${slot === 'routeMetadata' ? 'per-route metadata' : slot} mapper for ${f.method} ${f.route ?? '(no route)'} ` +
+            `did not settle within mapperTimeout (${ms} ms)`,
+        ),
+      );
+    }
   }
 
   private missing(field: string, what: string, reason: UnrecordedReason): UnrecordedError {
@@ -180,5 +290,21 @@ export class EventResolver<Req> {
       `No ${field} for ${f.method} ${f.route ?? '(no route)'}: the defaults could not derive ${what}; ` +
         'give one with a mapper option, a per-route spec or req.audit.set()',
     );
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
+}
+
+function attempt(fn: () => unknown): void {
+  try {
+    fn();
+  } catch {
+    // Memoized: thrown again where the event is built.
   }
 }

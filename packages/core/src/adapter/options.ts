@@ -19,7 +19,12 @@ export interface NormalizedOptions<Req> {
   readonly redact: Redactor;
   readonly onError: ((error: AuditLedgeError, context: ErrorContext) => void) | undefined;
   readonly spec: NormalizedSpec<Req>;
+  /** How long the async mappers of one request may take, in ms. */
+  readonly mapperTimeout: number;
 }
+
+/** How long async mappers may take when `mapperTimeout` is not given, in ms. */
+export const DEFAULT_MAPPER_TIMEOUT = 5000;
 
 // Everything else in the options object is a client option.
 const adapterKeys = new Set([
@@ -34,6 +39,7 @@ const adapterKeys = new Set([
   'organization',
   'metadata',
   'skip',
+  'mapperTimeout',
 ]);
 
 /**
@@ -56,9 +62,22 @@ export function normalizeOptions<Req>(options: AuditOptions<Req> | undefined): N
   const isAuditedStatus = normalizeStatuses(o.statuses);
   const redact = normalizeRedact(o.redact);
   const spec = normalizeSpec(o, 'options');
+  const mapperTimeout = normalizeMapperTimeout(o.mapperTimeout);
   // Last, so a bad option does not leave a client behind.
   const { client, ownsClient } = resolveClient(o, onError);
-  return { client, ownsClient, methods, isAuditedStatus, redact, onError, spec };
+  return { client, ownsClient, methods, isAuditedStatus, redact, onError, spec, mapperTimeout };
+}
+
+function normalizeMapperTimeout(value: unknown): number {
+  if (value === undefined) return DEFAULT_MAPPER_TIMEOUT;
+  // setTimeout's own limit: past it, Node fires at once.
+  if (typeof value !== 'number' || !(value >= 0 && value <= 2_147_483_647)) {
+    throw new AuditLedgeValidationError(
+      'options.mapperTimeout',
+      'must be a number of ms from 0 to 2147483647',
+    );
+  }
+  return value;
 }
 
 function resolveClient<Req>(

@@ -1,18 +1,25 @@
 import type { AuditLedge } from '../client.js';
 import { AuditLedgeError, AuditLedgeValidationError } from '../errors.js';
 import type { AuditEventInput } from '../types.js';
-import { EventResolver } from './eventResolver.js';
+import { EventResolver, PENDING } from './eventResolver.js';
 import type { FinishedRequest } from './facts.js';
 import type { RequestAudit } from './handle.js';
 import { type NormalizedOptions, normalizeOptions } from './options.js';
 import type { RouteSpec } from './spec.js';
 import type { AuditOptions } from './types.js';
-import { countUnrecorded, UnrecordedError, unrecordedReason, warnUnrecorded } from './unrecorded.js';
+import {
+  countUnrecorded,
+  trackBuild,
+  UnrecordedError,
+  unrecordedReason,
+  warnUnrecorded,
+} from './unrecorded.js';
 
 /**
  * The part of an adapter that is the same in every framework: it owns the normalized options
  * and the client, and turns a finished request into `client.enqueue()` calls. `finish()` never
- * throws and never awaits: failures go to `onError`.
+ * throws and never makes the request wait: failures go to `onError`. When a mapper returns a
+ * promise, the rest of the build waits for it (at most `mapperTimeout` ms) after the response.
  *
  * @example
  * const recorder = new AuditRecorder<Request>({ client });
@@ -60,24 +67,68 @@ export class AuditRecorder<Req> {
         this.options.isAuditedStatus(facts.status);
       if (!wanted && state.events === undefined) return;
       const resolver = new EventResolver(this.options, state, facts, spec || undefined);
-      if (wanted) {
-        try {
-          if (state.failure !== undefined) throw state.failure;
-          if (!resolver.skipped()) this.enqueue(resolver.requestEvent());
-        } catch (error) {
-          this.report(error, facts);
-        }
-      }
-      for (const event of state.events ?? []) {
-        try {
-          this.enqueue(resolver.extraEvent(event));
-        } catch (error) {
-          this.report(error, facts);
-        }
-      }
+      const building = this.build(resolver, wanted ? 0 : 1, state, facts, undefined);
+      // client.flush() waits for it, so what a finished request records is flushed too.
+      if (building !== undefined) trackBuild(this.options.client, building);
     } catch (error) {
       this.report(error, facts);
     }
+  }
+
+  /**
+   * Builds and enqueues the events from `step` on: step 0 is the request's own event, step i
+   * the i-th event passed to `req.audit.log()`. A step whose mapper is still pending is
+   * resumed once it settles; `deadline` bounds the whole wait of the request. Returns
+   * `undefined` when done, or a promise (that never rejects) of the rest of the build.
+   */
+  private build(
+    resolver: EventResolver<Req>,
+    step: number,
+    state: RequestAudit,
+    facts: FinishedRequest<Req>,
+    deadline: number | undefined,
+  ): Promise<void> | undefined {
+    const events = state.events;
+    const last = events === undefined ? 0 : events.length;
+    for (; step <= last; step++) {
+      try {
+        if (step === 0) {
+          if (state.failure !== undefined) throw state.failure;
+          if (!resolver.skipped()) this.enqueue(resolver.requestEvent());
+        } else {
+          this.enqueue(resolver.extraEvent(events![step - 1]!));
+        }
+      } catch (error) {
+        if (error === PENDING) {
+          if (step === 0) resolver.startMappers();
+          return this.await(resolver, step, state, facts, deadline);
+        }
+        this.report(error, facts);
+      }
+    }
+    return undefined;
+  }
+
+  /** The async path: waits for the pending mappers (within the deadline), then builds on. */
+  private await(
+    resolver: EventResolver<Req>,
+    step: number,
+    state: RequestAudit,
+    facts: FinishedRequest<Req>,
+    deadline: number | undefined,
+  ): Promise<void> {
+    const timeout = this.options.mapperTimeout;
+    const until = deadline ?? performance.now() + timeout;
+    const settled = resolver.settled() ?? Promise.resolve();
+    return within(settled, until - performance.now()).then((timedOut) => {
+      if (timedOut) resolver.timeOut(timeout);
+      try {
+        return this.build(resolver, step, state, facts, until);
+      } catch (error) {
+        this.report(error, facts);
+        return undefined;
+      }
+    });
   }
 
   private enqueue(event: AuditEventInput): void {
@@ -116,6 +167,25 @@ export class AuditRecorder<Req> {
 }
 
 const noop = () => {};
+
+/** Resolves `true` after `ms` (an unref'd timer), or `false` once `promise` settles if sooner. */
+function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, Math.max(0, ms), true);
+    // A pending mapper must not keep the process alive; an awaited flush() does.
+    timer.unref();
+    promise.then(
+      () => {
+        clearTimeout(timer);
+        resolve(false);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(false);
+      },
+    );
+  });
+}
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

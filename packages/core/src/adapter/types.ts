@@ -19,8 +19,14 @@ export interface AuditInfo {
   durationMs: number;
 }
 
-/** A function of the framework's request and `AuditInfo`. */
-export type AuditMapper<Req, T> = (req: Req, info: AuditInfo) => T;
+/**
+ * A function of the framework's request and `AuditInfo`. It may be async: the event is built
+ * after the response, so awaiting costs the request nothing; it waits at most `mapperTimeout`.
+ *
+ * @example
+ * organization: async (req) => (await tenants.forUser(req.user.id)).id
+ */
+export type AuditMapper<Req, T> = (req: Req, info: AuditInfo) => T | Promise<T>;
 
 /**
  * An actor, a user object to read one from (id from `id`/`_id`/`sub`/`userId`, name from
@@ -92,6 +98,13 @@ export interface AuditOptions<Req = unknown> extends RouteAuditSpec<Req>, Omit<C
    * Never thrown into the request. @default ignore
    */
   onError?: (error: AuditLedgeError, context: ErrorContext) => void;
+  /**
+   * How long, in ms, the async mappers of one request may take (counted from the first one
+   * that returned a promise). Past it the request's event is not sent: it is counted in
+   * `stats().unrecorded.mapper_timeout` and reported to `onError` (or warned about once).
+   * @default 5000
+   */
+  mapperTimeout?: number;
 }
 
 /** What `req.audit.set()` overrides for the request's event. Later calls merge over earlier ones. */

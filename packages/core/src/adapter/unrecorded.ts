@@ -3,6 +3,8 @@ import type { UnrecordedReason } from '../types.js';
 
 /** The counter `AuditLedge` exposes to adapters (a registered symbol: it crosses package copies). */
 const kCountUnrecorded = Symbol.for('auditledge.countUnrecorded');
+/** How an adapter tells the client about an event still being built by async mappers. */
+const kTrackBuild = Symbol.for('auditledge.trackBuild');
 
 /** An event the adapter could not build, with the reason `stats().unrecorded` counts it under. */
 export class UnrecordedError extends AuditLedgeError {
@@ -37,6 +39,15 @@ export function unrecordedReason(error: unknown): UnrecordedReason {
 export function countUnrecorded(client: object, reason: UnrecordedReason): void {
   const count = (client as { [kCountUnrecorded]?: (reason: UnrecordedReason) => void })[kCountUnrecorded];
   if (typeof count === 'function') count.call(client, reason);
+}
+
+/**
+ * Lets `client.flush()` wait for an event that async mappers are still building (the promise
+ * never rejects and settles within `mapperTimeout`), when the client is an `AuditLedge`.
+ */
+export function trackBuild(client: object, built: Promise<void>): void {
+  const track = (client as { [kTrackBuild]?: (built: Promise<void>) => void })[kTrackBuild];
+  if (typeof track === 'function') track.call(client, built);
 }
 
 const hints: Record<UnrecordedReason, string> = {
