@@ -16,6 +16,7 @@ import {
 } from './options.js';
 import { classifyResponse, networkError, type Outcome } from './outcome.js';
 import { buildQuery } from './query.js';
+import { Spool } from './spool/spool.js';
 import type { Transport, TransportRequest } from './transport.js';
 import type {
   AuditEventInput,
@@ -74,6 +75,7 @@ export class AuditLedge {
   readonly #options: ResolvedOptions;
   readonly #transport: Transport;
   readonly #queue: DeliveryQueue;
+  readonly #spool: Spool | undefined;
   readonly #userAgent: string;
   readonly #keepAlive = new KeepAlive();
   readonly #heldFlushes = new WeakMap<Promise<void>, Promise<void>>();
@@ -105,20 +107,32 @@ export class AuditLedge {
     this.#transport =
       o.transport ??
       createHttpTransport({ baseUrl: o.baseUrl, connections: o.concurrency, connectTimeout: o.timeout });
-    this.#queue = new DeliveryQueue(o, {
-      observed: o.onError !== undefined || o.onDrop !== undefined || o.logger !== undefined,
-      deliver: (event) => this.#deliver(event),
-      report: (error, context) => this.#report(error, context),
-      dropped: (event, reason) => {
-        if (o.onDrop === undefined) return;
-        try {
-          quiet(o.onDrop(toUndelivered(event), reason));
-        } catch (err) {
-          o.logger?.error?.({ err }, 'auditledge: onDrop threw');
-        }
+    // Last before the queue: it takes the directory's lock, so nothing after it may throw.
+    this.#spool =
+      o.spool === undefined
+        ? undefined
+        : new Spool(o.spool as Required<NonNullable<ClientOptions['spool']>>, {
+            report: (error) => this.#report(error, { operation: 'deliver' }),
+            lost: (events) => this.#queue.spoolLost(events),
+          });
+    this.#queue = new DeliveryQueue(
+      o,
+      {
+        observed: o.onError !== undefined || o.onDrop !== undefined || o.logger !== undefined,
+        deliver: (event) => this.#deliver(event),
+        report: (error, context) => this.#report(error, context),
+        dropped: (event, reason) => {
+          if (o.onDrop === undefined) return;
+          try {
+            quiet(o.onDrop(toUndelivered(event), reason));
+          } catch (err) {
+            o.logger?.error?.({ err }, 'auditledge: onDrop threw');
+          }
+        },
+        busy: (busy) => watchExit(this.#exitHooks, busy),
       },
-      busy: (busy) => watchExit(this.#exitHooks, busy),
-    });
+      this.#spool,
+    );
   }
 
   /** The API origin this client talks to. */
@@ -313,16 +327,33 @@ export class AuditLedge {
     return this.#shutdown;
   }
 
+  /**
+   * With a `spool`: resolves once every event accepted before the call is written to it (and
+   * fsynced, per `spool.fsync`), so it survives a crash of this process; an event whose write
+   * failed counts as settled (it was reported to `onError`). Without a spool there is nothing
+   * to wait for and it resolves at once. Keeps the process alive until then. Never rejects.
+   *
+   * @example
+   * audit.enqueue(event);
+   * await audit.durable(); // now a SIGKILL cannot lose it
+   */
+  durable(): Promise<void> {
+    if (this.#spool === undefined) return Promise.resolve();
+    return this.#keepAlive.around(this.#spool.durable());
+  }
+
   /** Delivery counters; `accepted = delivered + dropped.total + queued + inFlight` always holds. */
   stats(): DeliveryStats {
     const u = this.#unrecorded;
-    return {
+    const stats: DeliveryStats = {
       ...this.#queue.stats(),
       unrecorded: {
         ...u,
         total: u.mapper_error + u.mapper_timeout + u.no_action + u.no_resource + u.invalid + u.closed,
       },
     };
+    if (this.#spool !== undefined) stats.spool = this.#spool.stats();
+    return stats;
   }
 
   /** Counts a request an adapter could not record (see `stats().unrecorded`). */

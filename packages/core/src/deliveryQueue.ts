@@ -3,6 +3,7 @@ import { Deque } from './deque.js';
 import { AuditLedgeError } from './errors.js';
 import type { ErrorContext, ResolvedOptions } from './options.js';
 import type { Outcome } from './outcome.js';
+import type { Spool, SpooledEvent, SpoolSlot } from './spool/spool.js';
 import type { DeliveryStats, DropReason, PipelineState, UndeliveredEvent } from './types.js';
 
 /** One accepted event. The body is serialized at enqueue, so later mutation by the app cannot change it. */
@@ -18,6 +19,8 @@ export interface QueuedEvent {
   held: boolean;
   /** Only for `log()`: the promise to settle. */
   deferred: Deferred | undefined;
+  /** Its record in the spool, acknowledged once it is delivered or finally dropped. */
+  slot?: SpoolSlot | undefined;
 }
 
 export interface Deferred {
@@ -88,6 +91,7 @@ export class DeliveryQueue {
     retries_exhausted: 0,
     expired: 0,
     shutdown: 0,
+    spool_full: 0,
   };
   #state: PipelineState = 'running';
   #draining = false;
@@ -102,10 +106,26 @@ export class DeliveryQueue {
   #resumeTimer: NodeJS.Timeout | undefined;
   #waiters: FlushWaiter[] = [];
   #undelivered: UndeliveredEvent[] | undefined;
+  readonly #spool: Spool | undefined;
+  /** The seq of every spilled event (on disk only), in spool order, and the `log()` promises among them. */
+  readonly #spilledSeqs = new Deque<number>();
+  readonly #spilledLogs = new Map<number, Deferred>();
+  /** Spilled events whose write failed (dropped already): skipped when reading back. */
+  readonly #lostSeqs = new Set<number>();
+  #loading = false;
 
-  constructor(options: QueueOptions, hooks: DeliveryQueueHooks) {
+  constructor(options: QueueOptions, hooks: DeliveryQueueHooks, spool?: Spool) {
     this.#opts = options;
     this.#hooks = hooks;
+    this.#spool = spool;
+    if (spool !== undefined && spool.backlog > 0) {
+      // What a former process left: accepted again here, read back from disk as the queue drains.
+      for (let k = 0; k < spool.backlog; k++) this.#spilledSeqs.push(++this.#seq);
+      this.#accepted += spool.backlog;
+      this.#unsettled += spool.backlog;
+      this.#hooks.busy(true);
+      this.#load();
+    }
   }
 
   get state(): PipelineState {
@@ -117,7 +137,10 @@ export class DeliveryQueue {
     return this.#unsettled;
   }
 
-  /** Takes an accepted event. Full queue: dropped with `queue_full` at once. */
+  /**
+   * Takes an accepted event. Full queue: dropped with `queue_full` at once; with a spool it
+   * waits on disk instead ("spilled"), and only a full spool drops it (`spool_full`).
+   */
   add(id: string, body: string, bytes: number, deferred: Deferred | undefined): void {
     const event: QueuedEvent = {
       id,
@@ -131,10 +154,26 @@ export class DeliveryQueue {
       deferred,
     };
     this.#accepted++;
-    if (
+    const full =
       this.#queue.length + this.#inFlight.size >= this.#opts.maxQueueSize ||
-      this.#heldBytes + bytes > this.#opts.maxQueueBytes
-    ) {
+      this.#heldBytes + bytes > this.#opts.maxQueueBytes;
+    const spool = this.#spool;
+    if (spool !== undefined) {
+      // Once one event waits on disk, the ones after it do too: the spool is read back in order.
+      const spill = full || spool.backlog > 0;
+      event.slot = spool.append(id, body, bytes, spill, event.seq);
+      if (event.slot === undefined) {
+        this.#drop(event, 'spool_full', spoolFullError);
+        return;
+      }
+      if (spill) {
+        this.#spilledSeqs.push(event.seq);
+        if (deferred !== undefined) this.#spilledLogs.set(event.seq, deferred);
+        if (this.#unsettled++ === 0) this.#hooks.busy(true);
+        this.#load();
+        return;
+      }
+    } else if (full) {
       this.#drop(event, 'queue_full', queueFullError);
       return;
     }
@@ -155,11 +194,12 @@ export class DeliveryQueue {
 
   /** Resolves once every event accepted before the call is delivered or dropped. */
   flush(): Promise<void> {
-    const unsettled = this.#queue.length + this.#inFlight.size;
+    const unsettled = this.#queue.length + this.#inFlight.size + (this.#spool?.backlog ?? 0);
     if (unsettled === 0) return Promise.resolve();
     const last = this.#waiters[this.#waiters.length - 1];
     if (last !== undefined && last.target === this.#seq) {
       this.#startDrain();
+      this.#load();
       return last.promise;
     }
     let resolve = noop;
@@ -168,6 +208,7 @@ export class DeliveryQueue {
     });
     this.#waiters.push({ target: this.#seq, remaining: unsettled, promise, resolve });
     this.#startDrain();
+    this.#load();
     return promise;
   }
 
@@ -198,6 +239,8 @@ export class DeliveryQueue {
       this.#drop(event, 'shutdown', shutdownError);
     }
     this.#undelivered = undefined;
+    // Not acknowledged: the leftovers stay in the spool, and the spilled ones stay `queued`, for the next client.
+    this.#spool?.close();
     return undelivered;
   }
 
@@ -207,9 +250,12 @@ export class DeliveryQueue {
     return {
       accepted: this.#accepted,
       delivered: this.#delivered,
-      dropped: { ...d, total: d.queue_full + d.invalid + d.retries_exhausted + d.expired + d.shutdown },
-      queued: this.#queue.length,
-      queuedBytes: this.#queuedBytes,
+      dropped: {
+        ...d,
+        total: d.queue_full + d.invalid + d.retries_exhausted + d.expired + d.shutdown + d.spool_full,
+      },
+      queued: this.#queue.length + (this.#spool?.backlog ?? 0),
+      queuedBytes: this.#queuedBytes + (this.#spool?.backlogBytes ?? 0),
       inFlight: this.#inFlight.size,
       retries: this.#retries,
       state: this.#state,
@@ -264,6 +310,7 @@ export class DeliveryQueue {
     switch (outcome.type) {
       case 'delivered':
         this.#delivered++;
+        if (event.slot !== undefined) this.#spool?.ack(event.slot, event.id);
         this.#settle(event);
         event.deferred?.resolve(outcome.body);
         this.#healthy();
@@ -356,6 +403,7 @@ export class DeliveryQueue {
   #drop(event: QueuedEvent, reason: DropReason, cause: AuditLedgeError | (() => AuditLedgeError)): void {
     this.#inFlight.delete(event);
     this.#dropped[reason]++;
+    if (event.slot !== undefined && reason !== 'shutdown') this.#spool?.ack(event.slot, event.id);
     this.#settle(event);
     if (reason === 'shutdown') this.#undelivered?.push(toUndelivered(event));
     // When the queue overflows, events are dropped by the thousand: build no error nobody reads.
@@ -373,12 +421,91 @@ export class DeliveryQueue {
     if (event.held) {
       this.#heldBytes -= event.bytes;
       if (--this.#unsettled === 0) this.#hooks.busy(false);
+      if (this.#spool !== undefined && this.#spool.backlog > 0) this.#load();
     }
     if (this.#waiters.length === 0) return;
     for (const waiter of this.#waiters) {
       if (event.seq <= waiter.target && --waiter.remaining === 0) waiter.resolve();
     }
     this.#waiters = this.#waiters.filter((w) => w.remaining > 0);
+  }
+
+  /** Spilled events whose write failed: on disk nowhere, in memory nowhere but here. */
+  spoolLost(events: { id: string; body: string; bytes: number; seq: number }[]): void {
+    for (const lost of events) {
+      this.#lostSeqs.add(lost.seq);
+      const deferred = this.#spilledLogs.get(lost.seq);
+      this.#spilledLogs.delete(lost.seq);
+      const event: QueuedEvent = {
+        ...lost,
+        enqueuedAt: Date.now(),
+        attempts: 0,
+        settled: false,
+        held: false,
+        deferred,
+      };
+      this.#drop(event, 'spool_full', spoolFullError);
+      if (--this.#unsettled === 0) this.#hooks.busy(false);
+    }
+  }
+
+  /** Reads spilled events back from the spool once the memory queue has room for a good share of them. */
+  #load(): void {
+    const spool = this.#spool;
+    if (spool === undefined || this.#loading || spool.backlog === 0 || this.#state === 'closed') return;
+    const room = this.#opts.maxQueueSize - this.#queue.length - this.#inFlight.size;
+    const roomBytes = this.#opts.maxQueueBytes - this.#heldBytes;
+    if (room < Math.min(spool.backlog, Math.ceil(this.#opts.maxQueueSize / 4)) || roomBytes <= 0) return;
+    this.#loading = true;
+    spool.read(room, roomBytes).then(
+      (events) => {
+        this.#loading = false;
+        this.#loaded(events);
+        this.#load();
+      },
+      (err: unknown) => {
+        this.#loading = false;
+        this.#hooks.report(
+          new AuditLedgeError('AL_ERR_SPOOL', `Reading the spool failed: ${(err as Error)?.message ?? err}`, {
+            cause: err,
+          }),
+          { operation: 'deliver' },
+        );
+      },
+    );
+  }
+
+  #loaded(events: SpooledEvent[]): void {
+    const now = Date.now();
+    for (const spooled of events) {
+      let seq = this.#spilledSeqs.shift();
+      while (seq !== undefined && this.#lostSeqs.delete(seq)) seq = this.#spilledSeqs.shift();
+      const event: QueuedEvent = {
+        id: spooled.id,
+        body: spooled.body,
+        bytes: spooled.bytes,
+        enqueuedAt: now,
+        seq: seq ?? ++this.#seq,
+        attempts: 0,
+        settled: false,
+        held: true,
+        deferred: undefined,
+        slot: spooled.slot,
+      };
+      if (seq !== undefined) {
+        event.deferred = this.#spilledLogs.get(seq);
+        this.#spilledLogs.delete(seq);
+      }
+      this.#heldBytes += event.bytes;
+      if (this.#state === 'closed') {
+        // Read while shutting down: it stays in the spool for the next client.
+        this.#drop(event, 'shutdown', shutdownError);
+        continue;
+      }
+      this.#queue.push(event);
+      this.#queuedBytes += event.bytes;
+    }
+    if (events.length > 0 && this.#state !== 'closed') this.#startDrain();
   }
 }
 
@@ -398,6 +525,12 @@ function dropped(reason: DropReason, cause: AuditLedgeError): AuditLedgeError {
 function queueFullError(): AuditLedgeError {
   return new AuditLedgeError('AL_ERR_DROPPED', 'Event dropped: the delivery queue is full', {
     reason: 'queue_full',
+  });
+}
+
+function spoolFullError(): AuditLedgeError {
+  return new AuditLedgeError('AL_ERR_DROPPED', 'Event dropped: the spool is full (spool.maxBytes)', {
+    reason: 'spool_full',
   });
 }
 

@@ -16,7 +16,9 @@ export type AuditLedgeErrorCode =
   | 'AL_ERR_TIMEOUT'
   | 'AL_ERR_NETWORK'
   | 'AL_ERR_INVALID_RESPONSE'
-  | 'AL_ERR_MAPPER';
+  | 'AL_ERR_MAPPER'
+  | 'AL_ERR_SPOOL'
+  | 'AL_ERR_SPOOL_LOCKED';
 
 export interface AuditLedgeErrorOptions {
   status?: number;

@@ -7,6 +7,7 @@ export {
 } from './errors.js';
 export { createFetchTransport } from './fetchTransport.js';
 export { type ClientOptions, defaults, type ErrorContext } from './options.js';
+export type { FsyncPolicy, SpoolOptions, SpoolStats } from './spool/spool.js';
 export type {
   Transport,
   TransportRequest,

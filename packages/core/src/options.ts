@@ -1,4 +1,6 @@
 import { AuditLedgeError, AuditLedgeValidationError } from './errors.js';
+import { resolveSpoolOptions } from './spool/options.js';
+import type { SpoolOptions } from './spool/spool.js';
 import type { Transport } from './transport.js';
 import type { DropReason, Logger, UndeliveredEvent } from './types.js';
 
@@ -67,12 +69,20 @@ export interface ClientOptions {
   transport?: Transport;
   /** Extra `User-Agent` suffix, e.g. `my-app/1.2`. */
   userAgent?: string;
+  /**
+   * Keeps every accepted event in an on-disk spool until it is delivered or dropped, so a crash,
+   * SIGKILL or OOM kill loses nothing written, and a client started later on the same `dir`
+   * delivers what is left (under the original Idempotency-Keys). Events the memory queue has no
+   * room for wait on disk instead of being dropped (`queue_full`); past `maxBytes` they are
+   * dropped with `spool_full`. See the README's "Durable delivery" section. @default none (memory only)
+   */
+  spool?: SpoolOptions;
 }
 
 export type ResolvedOptions = Required<
-  Omit<ClientOptions, 'onError' | 'onDrop' | 'logger' | 'transport' | 'userAgent'>
+  Omit<ClientOptions, 'onError' | 'onDrop' | 'logger' | 'transport' | 'userAgent' | 'spool'>
 > &
-  Pick<ClientOptions, 'onError' | 'onDrop' | 'logger' | 'transport' | 'userAgent'>;
+  Pick<ClientOptions, 'onError' | 'onDrop' | 'logger' | 'transport' | 'userAgent' | 'spool'>;
 
 export const defaults = {
   baseUrl: 'https://api.auditledge.com',
@@ -141,6 +151,7 @@ export function resolveOptions(options: ClientOptions = {}): ResolvedOptions {
       throw new AuditLedgeValidationError(`options.${key}`, 'must be a function');
     }
   }
+  if (options.spool !== undefined) resolved.spool = resolveSpoolOptions(options.spool);
   const envBase = process.env.AUDITLEDGE_BASE_URL;
   resolved.baseUrl = options.baseUrl ?? (envBase ? envBase : defaults.baseUrl);
   let url: URL;

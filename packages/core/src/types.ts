@@ -1,3 +1,5 @@
+import type { SpoolStats } from './spool/spool.js';
+
 /** Who performed the action. */
 export interface Actor {
   /** Stable identifier of the user, service or API client. Required. */
@@ -141,7 +143,9 @@ export type DropReason =
   /** Transient failures went on for longer than `maxEventAge`. */
   | 'expired'
   /** `shutdown()` ended before the event could be sent; it is in the report's `undelivered`. */
-  | 'shutdown';
+  | 'shutdown'
+  /** The spool was at `spool.maxBytes` (or the disk refused the write of an event held on disk only). */
+  | 'spool_full';
 
 /** An accepted event that has not been delivered, as handed to `onDrop` and `shutdown()`'s report. */
 export interface UndeliveredEvent {
@@ -187,6 +191,8 @@ export interface DeliveryStats {
   /** Attempts that failed transiently and were scheduled again. */
   retries: number;
   state: PipelineState;
+  /** Only with the `spool` option: the state of the on-disk spool. */
+  spool?: SpoolStats;
 }
 
 export type PipelineState =
