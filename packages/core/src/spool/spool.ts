@@ -134,6 +134,9 @@ export class Spool {
   #pendingBytes = 0;
   #scheduled = false;
   #writing = false;
+  /** Bytes of the write under way, not yet in the active segment's size. */
+  #inflight = 0;
+  #inflightEntries: Entry[] = [];
   #rotate = false;
   #closed = false;
   /** Spilled events in the batch not yet written, and written but not yet read back. */
@@ -317,29 +320,23 @@ export class Spool {
     this.#closed = true;
     process.removeListener('exit', this.#onExit);
     clearTimeout(this.#fsyncTimer);
-    if (!this.#writing) {
-      const batch = this.#takeBatch();
-      if (batch !== undefined) {
-        try {
-          this.#maybeRotate(batch.buf.length, true);
-          const written = writeSync(this.#fd, batch.buf, 0, batch.buf.length, this.#active().size);
-          if (written === batch.buf.length) this.#written(batch.entries, batch.buf.length, -1);
-          else
-            this.#failed(batch.entries, new Error(`short write (${written} of ${batch.buf.length} bytes)`));
-        } catch (err) {
-          this.#failed(batch.entries, err);
-        }
-      }
-    }
-    // A write still under way finishes on the thread pool; closing its fd at exit is the OS's job.
-    if (!this.#writing) {
+    // Delivered while their own write is under way: that write cannot record it after close.
+    for (const e of this.#inflightEntries) if (e.slot.acked) this.#pendingAcks.push(e.id);
+    const batch = this.#takeBatch();
+    if (batch !== undefined) {
       try {
-        if (this.#opts.fsync !== 'never') fsyncSync(this.#fd);
-        closeSync(this.#fd);
-      } catch {
-        // Nothing left to do with an fd that will not sync or close.
+        // A write under way keeps its fd and its place: this batch goes right after it.
+        if (!this.#writing) this.#maybeRotate(batch.buf.length, true);
+        const at = this.#active().size + this.#inflight;
+        const written = writeSync(this.#fd, batch.buf, 0, batch.buf.length, at);
+        if (written === batch.buf.length) this.#written(batch.entries, batch.buf.length, -1);
+        else this.#failed(batch.entries, new Error(`short write (${written} of ${batch.buf.length} bytes)`));
+      } catch (err) {
+        this.#failed(batch.entries, err);
       }
     }
+    // A write still under way finishes on the thread pool and closes the fd itself (at exit, the OS does).
+    if (!this.#writing) this.#closeFd(true);
     releaseLock(this.dir, this.#lockPath);
     this.#settleDurable(this.#order);
     for (const wake of this.#readWaiters.splice(0)) wake();
@@ -399,19 +396,30 @@ export class Spool {
       return;
     }
     this.#writing = true;
+    this.#inflight = buf.length;
+    this.#inflightEntries = entries;
     const segment = this.#active();
     write(this.#fd, buf, 0, buf.length, segment.size, (err, written) => {
-      if (err !== null || written !== buf.length) {
+      this.#inflight = 0;
+      this.#inflightEntries = [];
+      const ok = err === null && written === buf.length;
+      if (ok) this.#written(entries, buf.length, firstSpilled);
+      else this.#failed(entries, err ?? new Error(`short write (${written} of ${buf.length} bytes)`));
+      if (this.#closed) {
         this.#writing = false;
-        this.#failed(entries, err ?? new Error(`short write (${written} of ${buf.length} bytes)`));
+        this.#closeFd(false);
+        return;
+      }
+      if (!ok) {
+        this.#writing = false;
         this.#settleDurable(lastOrder);
         this.#next();
         return;
       }
-      this.#written(entries, buf.length, firstSpilled);
-      if (this.#opts.fsync === 'always' && !this.#closed) {
+      if (this.#opts.fsync === 'always') {
         fsync(this.#fd, () => {
           this.#writing = false;
+          if (this.#closed) this.#closeFd(false);
           this.#settleDurable(lastOrder);
           this.#next();
         });
@@ -423,6 +431,21 @@ export class Spool {
       else this.#scheduleFsync();
       this.#next();
     });
+  }
+
+  #closeFd(sync: boolean): void {
+    const fd = this.#fd;
+    if (!sync) {
+      if (this.#opts.fsync === 'never') close(fd, noop);
+      else fsync(fd, () => close(fd, noop));
+      return;
+    }
+    try {
+      if (this.#opts.fsync !== 'never') fsyncSync(fd);
+      closeSync(fd);
+    } catch {
+      // Nothing left to do with an fd that will not sync or close.
+    }
   }
 
   #next(): void {
