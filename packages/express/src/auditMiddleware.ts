@@ -64,7 +64,7 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
       recorder.finish(state, {
         req,
         method: req.method,
-        route: routeTemplate(state),
+        route: routeTemplate(state, req.app),
         path: stripQuery(req.originalUrl ?? req.url),
         params: routeParams(state),
         status: res.statusCode,

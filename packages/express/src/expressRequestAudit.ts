@@ -29,6 +29,8 @@ export class ExpressRequestAudit extends RequestAudit {
   mount: Mount | undefined = undefined;
   /** Snapshot taken when a route starts dispatching: its path, mount chain and params. */
   routePath: string | undefined = undefined;
+  /** The Route object that ran (found again in the router stack for its declared mount path). */
+  routeObject: unknown = undefined;
   routeMount: Mount | undefined = undefined;
   routeParams: Params | undefined = undefined;
   /** The `res.json` this request had before the capture wrapper. */
@@ -74,6 +76,7 @@ function setRoute(this: AuditedRequest, value: unknown): void {
   // Set again by Route#dispatch once params are final: the last assignment wins.
   const path = (value as { path?: unknown }).path;
   state.routePath = typeof path === 'string' ? path : String(path);
+  state.routeObject = value;
   state.routeMount = state.mount;
   state.routeParams = this.params;
 }

@@ -1,15 +1,18 @@
+import { declaredMountTemplate } from './declaredMount.js';
 import type { ExpressRequestAudit, Mount } from './expressRequestAudit.js';
 
 /**
  * The full template of the route that ran, mount prefixes included: `/orgs/:orgId/invoices/:id`
  * for `app.use('/orgs/:orgId', router)` + `router.use('/invoices', invoices)` + `invoices.delete('/:id')`.
- * Express keeps no mount templates at run time, so each mount's actual path is turned back into
- * a template by putting `:name` where its params matched. `undefined` when no route ran.
+ * Each mount's actual path is turned back into a template by putting `:name` where its params
+ * matched, then replaced by the mount path as the app declared it (Express matches mounts
+ * whatever their case: the URL's casing must not name the resource). `undefined` when no route ran.
  */
-export function routeTemplate(state: ExpressRequestAudit): string | undefined {
+export function routeTemplate(state: ExpressRequestAudit, app: unknown): string | undefined {
   const path = state.routePath;
   if (path === undefined) return undefined;
-  const prefix = mountTemplate(state.routeMount);
+  const fromUrl = mountTemplate(state.routeMount);
+  const prefix = fromUrl === '' ? '' : declaredMountTemplate(app, state.routeObject, fromUrl);
   if (prefix === '') return path;
   return path === '/' ? prefix : prefix + path;
 }

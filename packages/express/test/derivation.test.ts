@@ -89,3 +89,17 @@ describe('default derivation', () => {
     ]);
   });
 });
+
+// Express matches mounts case-insensitively: the template is the mount path as declared, never
+// the URL's casing (`/V1/COMPANIES/c_2` was recorded under `/V1/companies/:id`).
+describe('mount paths as declared', () => {
+  test.each([
+    ['/ORGS/42/API-KEYS/key_8', 'api_key.deleted', '/orgs/:orgId/api-keys/:keyId', 'delete'],
+    ['/Orgs/42/Api-Keys/key_9', 'api_key.deleted', '/orgs/:orgId/api-keys/:keyId', 'delete'],
+    ['/V1/companies/c_2', 'company.updated', '/v1/companies/:id', 'patch'],
+  ] as const)('%s -> %s on %s', async (path, action, route, method) => {
+    await request(app)[method](path).expect(204);
+    expect(await h.sent()).toMatchObject([{ action, metadata: { route, path } }]);
+    expect(h.errors).toEqual([]);
+  });
+});
