@@ -76,7 +76,7 @@ async function start(framework: Framework): Promise<RunningApp> {
   }
   const { default: Fastify } = await import('fastify');
   const { auditledge } = await import('../../packages/fastify/src/index.js');
-  const web = Fastify({ routerOptions: { caseSensitive: false } } as never);
+  const web = Fastify({ routerOptions: { caseSensitive: false } });
   await web.register(auditledge, options as never);
   await web.register(
     async (scope) => {
