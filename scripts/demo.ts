@@ -217,7 +217,7 @@ function change(e: StoredEvent): string {
  */
 function checkTrail(events: readonly StoredEvent[]): string[] {
   const expected = SCENARIO.filter((s) => s.event)
-    .map((s) => [expectedActor(s.as).id, s.event!.action, s.event!.resource, s.event!.organization].join(' '))
+    .map((s) => [expectedActor(s).id, s.event!.action, s.event!.resource, s.event!.organization].join(' '))
     .sort();
   const problems: string[] = [];
   for (const name of APPS) {

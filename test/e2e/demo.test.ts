@@ -47,7 +47,7 @@ describe('npm run demo', () => {
         new RegExp(`\\d\\d:\\d\\d:\\d\\d +${app} +Alice Martin +invoice\\.created +invoice:inv_4 +org_acme`),
       );
       expect(stdout).toMatch(
-        new RegExp(`${app} +anonymous +organization\\.created +organization:org_initech`),
+        new RegExp(`${app} +Peter Gibbons +organization\\.created +organization:org_initech`),
       );
       expect(stdout).toMatch(
         new RegExp(`${app} +exited 0; audit events delivered: ${audited}, not delivered: 0`),

@@ -37,7 +37,7 @@ function summary(e: StoredEvent) {
 function expected(step: ScenarioStep) {
   const event = step.event!;
   return {
-    actor: expectedActor(step.as),
+    actor: expectedActor(step),
     action: event.action,
     resource: event.resource,
     organization: event.organization,

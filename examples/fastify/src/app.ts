@@ -83,7 +83,8 @@ export async function createApp({ client, store = new SaasStore() }: AppOptions)
     store.deleteInvoice(request.user, request.params.id);
     return reply.code(204).send();
   });
-  // 4. A per-route declaration: `invoice.sent` rather than the derived `invoice.send`.
+  // 4. A per-route declaration names the action itself (here the `invoice.sent` the route would
+  //    derive anyway; write whatever name your auditors search for).
   app.post<Id>('/invoices/:id/send', { config: { audit: { action: 'invoice.sent' } } }, async (request) =>
     store.sendInvoice(request.user, request.params.id),
   );

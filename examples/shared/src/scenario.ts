@@ -9,6 +9,8 @@ export interface ExpectedEvent {
   organization: string;
   /** The `{ field, old_value, new_value }` change record, for updates. */
   change?: Change;
+  /** The actor, when it is not the step's signed-in user (a sign-up is done by the new user). */
+  actor?: { id: string; name?: string; email?: string };
 }
 
 export interface ScenarioStep {
@@ -185,13 +187,17 @@ export const SCENARIO: readonly ScenarioStep[] = [
       action: 'organization.created',
       resource: 'organization:org_initech',
       organization: 'org_initech',
+      // Nobody is signed in yet: the actor is the user the response describes.
+      actor: { id: 'usr_5', name: 'Peter Gibbons', email: 'peter@initech.test' },
     },
   },
 ];
 
-/** The actor an event of a step by `as` must carry. */
-export function expectedActor(as: ScenarioStep['as']): { id: string; name?: string; email?: string } {
-  if (as === 'anonymous') return { id: 'anonymous' };
+/** The actor the event of a step must carry: its own, else the step's signed-in user. */
+export function expectedActor(step: ScenarioStep): { id: string; name?: string; email?: string } {
+  if (step.event?.actor !== undefined) return step.event.actor;
+  if (step.as === 'anonymous') return { id: 'anonymous' };
+  const as = step.as;
   const user = USERS.find((u) => u.token === TOKENS[as])!;
   return { id: user.id, name: user.name, email: user.email };
 }

@@ -24,6 +24,26 @@ beforeAll(async () => {
   });
   app.post('/invoices/:id/send', ok);
 
+  // RealWorld ("Conduit") shapes: an action undone, a create keyed under its type, the
+  // current user, a login.
+  app.delete('/api/articles/:slug/favorite', ok);
+  app.post('/api/articles', (_req, res) => {
+    res.status(201).json({ article: { slug: 'how-to', title: 'How to' } });
+  });
+  app.put('/api/user', (req, res) => {
+    (req as express.Request & { user?: unknown }).user = { id: 'u_7', username: 'ann' };
+    res.json({ user: { username: 'ann' } });
+  });
+  app.post('/api/users/login', (_req, res) => {
+    res.json({
+      user: {
+        username: 'jake',
+        email: 'jake@x.io',
+        token: `h.${Buffer.from(JSON.stringify({ id: 5, username: 'jake' })).toString('base64url')}.s`,
+      },
+    });
+  });
+
   // A router in a router, mounted under a param, none with mergeParams.
   const keys = express.Router();
   keys.delete('/:keyId', ok);
@@ -48,8 +68,18 @@ describe('default derivation', () => {
     ['put', '/invoices/inv_2', 'invoice.updated', { type: 'invoice', id: 'inv_2' }, '/invoices/:id'],
     ['patch', '/invoices/inv_3', 'invoice.updated', { type: 'invoice', id: 'inv_3' }, '/invoices/:id'],
     ['post', '/invoices', 'invoice.created', { type: 'invoice', id: 'inv_9' }, '/invoices'],
-    ['post', '/invoices/inv_4/send', 'invoice.send', { type: 'invoice', id: 'inv_4' }, '/invoices/:id/send'],
+    ['post', '/invoices/inv_4/send', 'invoice.sent', { type: 'invoice', id: 'inv_4' }, '/invoices/:id/send'],
     ['patch', '/v1/companies/c_1', 'company.updated', { type: 'company', id: 'c_1' }, '/v1/companies/:id'],
+    [
+      'delete',
+      '/api/articles/how-to/favorite',
+      'article.unfavorited',
+      { type: 'article', id: 'how-to' },
+      '/api/articles/:slug/favorite',
+    ],
+    ['post', '/api/articles', 'article.created', { type: 'article', id: 'how-to' }, '/api/articles'],
+    ['put', '/api/user', 'user.updated', { type: 'user', id: 'u_7' }, '/api/user'],
+    ['post', '/api/users/login', 'user.logged_in', { type: 'user', id: '5' }, '/api/users/login'],
     ['post', '/v1/addresses?draft=1', 'address.created', { type: 'address', id: '12' }, '/v1/addresses'],
   ] as const)('%s %s -> %s', async (method, path, action, resource, route) => {
     await request(app)

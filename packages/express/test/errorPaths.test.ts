@@ -48,7 +48,7 @@ afterAll(() => h.close());
 test.each([
   ['delete', '/orgs/42/invoices/inv_1', 409, 'invoice.deleted'],
   ['patch', '/orgs/42/invoices/inv_1', 500, 'invoice.updated'],
-  ['post', '/orgs/42/invoices/inv_1/send', 409, 'invoice.send'],
+  ['post', '/orgs/42/invoices/inv_1/send', 409, 'invoice.sent'],
   ['put', '/orgs/42/invoices/inv_1', 409, 'invoice.replaced'],
 ] as const)(
   '%s %s failing with %i is still %s on the right resource and org',

@@ -125,7 +125,7 @@ describe('req.audit', () => {
       .expect(202);
     const events = await h.sent();
     expect(events.map((e) => [e.action, e.actor.id, e.organization_id, e.resource.id])).toEqual([
-      ['invoice.email', 'u_5', 'org_5', 'inv_4'],
+      ['invoice.emailed', 'u_5', 'org_5', 'inv_4'],
       ['invoice.emailed', 'u_5', 'org_5', 'inv_4'],
       ['email.sent', 'mailer', 'org_5', 'em_1'],
     ]);

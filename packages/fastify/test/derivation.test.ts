@@ -19,6 +19,24 @@ beforeAll(async () => {
   app.post('/invoices', async (_request, reply) => reply.code(201).send({ id: 'inv_9', total: 10 }));
   app.post('/invoices/:id/send', ok);
 
+  // RealWorld ("Conduit") shapes: an action undone, a create keyed under its type, the
+  // current user, a login.
+  app.delete('/api/articles/:slug/favorite', ok);
+  app.post('/api/articles', async (_request, reply) =>
+    reply.code(201).send({ article: { slug: 'how-to', title: 'How to' } }),
+  );
+  app.put('/api/user', async (request) => {
+    (request as typeof request & { user?: unknown }).user = { id: 'u_7', username: 'ann' };
+    return { user: { username: 'ann' } };
+  });
+  app.post('/api/users/login', async () => ({
+    user: {
+      username: 'jake',
+      email: 'jake@x.io',
+      token: `h.${Buffer.from(JSON.stringify({ id: 5, username: 'jake' })).toString('base64url')}.s`,
+    },
+  }));
+
   // Nested plugins with prefixes: the route's url carries both.
   const keys: FastifyPluginAsync = async (instance) => {
     instance.delete('/:keyId', ok);
@@ -48,8 +66,18 @@ describe('default derivation', () => {
     ['PUT', '/invoices/inv_2', 'invoice.updated', { type: 'invoice', id: 'inv_2' }, '/invoices/:id'],
     ['PATCH', '/invoices/inv_3', 'invoice.updated', { type: 'invoice', id: 'inv_3' }, '/invoices/:id'],
     ['POST', '/invoices', 'invoice.created', { type: 'invoice', id: 'inv_9' }, '/invoices'],
-    ['POST', '/invoices/inv_4/send', 'invoice.send', { type: 'invoice', id: 'inv_4' }, '/invoices/:id/send'],
+    ['POST', '/invoices/inv_4/send', 'invoice.sent', { type: 'invoice', id: 'inv_4' }, '/invoices/:id/send'],
     ['PATCH', '/v1/companies/c_1', 'company.updated', { type: 'company', id: 'c_1' }, '/v1/companies/:id'],
+    [
+      'DELETE',
+      '/api/articles/how-to/favorite',
+      'article.unfavorited',
+      { type: 'article', id: 'how-to' },
+      '/api/articles/:slug/favorite',
+    ],
+    ['POST', '/api/articles', 'article.created', { type: 'article', id: 'how-to' }, '/api/articles'],
+    ['PUT', '/api/user', 'user.updated', { type: 'user', id: 'u_7' }, '/api/user'],
+    ['POST', '/api/users/login', 'user.logged_in', { type: 'user', id: '5' }, '/api/users/login'],
     ['POST', '/v1/addresses?draft=1', 'address.created', { type: 'address', id: '12' }, '/v1/addresses'],
   ] as const)('%s %s -> %s', async (method, url, action, resource, route) => {
     const res = await app.inject({ method, url });

@@ -150,7 +150,7 @@ describe('request.audit', () => {
       headers: { 'x-user': 'u_5', 'x-org': 'org_5' },
     });
     expect((await h.sent()).map((e) => [e.action, e.actor.id, e.organization_id, e.resource.id])).toEqual([
-      ['invoice.email', 'u_5', 'org_5', 'inv_4'],
+      ['invoice.emailed', 'u_5', 'org_5', 'inv_4'],
       ['invoice.emailed', 'u_5', 'org_5', 'inv_4'],
       ['email.sent', 'mailer', 'org_5', 'em_1'],
     ]);

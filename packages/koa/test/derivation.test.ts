@@ -25,6 +25,27 @@ beforeAll(async () => {
     ctx.body = { id: 'inv_9', total: 10 };
   });
   root.post('/invoices/:id/send', ok);
+
+  // RealWorld ("Conduit") shapes: an action undone, a create keyed under its type, the
+  // current user, a login.
+  root.delete('/api/articles/:slug/favorite', ok);
+  root.post('/api/articles', (ctx) => {
+    ctx.status = 201;
+    ctx.body = { article: { slug: 'how-to', title: 'How to' } };
+  });
+  root.put('/api/user', (ctx) => {
+    ctx.state.user = { id: 'u_7', username: 'ann' };
+    ctx.body = { user: { username: 'ann' } };
+  });
+  root.post('/api/users/login', (ctx) => {
+    ctx.body = {
+      user: {
+        username: 'jake',
+        email: 'jake@x.io',
+        token: `h.${Buffer.from(JSON.stringify({ id: 5, username: 'jake' })).toString('base64url')}.s`,
+      },
+    };
+  });
   root.get('/invoices/new', (ctx) => {
     ctx.body = 'form';
   });
@@ -60,8 +81,18 @@ describe('default derivation', () => {
     ['put', '/invoices/inv_2', 'invoice.updated', { type: 'invoice', id: 'inv_2' }, '/invoices/:id'],
     ['patch', '/invoices/inv_3', 'invoice.updated', { type: 'invoice', id: 'inv_3' }, '/invoices/:id'],
     ['post', '/invoices', 'invoice.created', { type: 'invoice', id: 'inv_9' }, '/invoices'],
-    ['post', '/invoices/inv_4/send', 'invoice.send', { type: 'invoice', id: 'inv_4' }, '/invoices/:id/send'],
+    ['post', '/invoices/inv_4/send', 'invoice.sent', { type: 'invoice', id: 'inv_4' }, '/invoices/:id/send'],
     ['patch', '/v1/companies/c_1', 'company.updated', { type: 'company', id: 'c_1' }, '/v1/companies/:id'],
+    [
+      'delete',
+      '/api/articles/how-to/favorite',
+      'article.unfavorited',
+      { type: 'article', id: 'how-to' },
+      '/api/articles/:slug/favorite',
+    ],
+    ['post', '/api/articles', 'article.created', { type: 'article', id: 'how-to' }, '/api/articles'],
+    ['put', '/api/user', 'user.updated', { type: 'user', id: 'u_7' }, '/api/user'],
+    ['post', '/api/users/login', 'user.logged_in', { type: 'user', id: '5' }, '/api/users/login'],
     ['post', '/v1/addresses?draft=1', 'address.created', { type: 'address', id: '12' }, '/v1/addresses'],
     ['delete', '/invoices/new', 'invoice.deleted', { type: 'invoice', id: 'new' }, '/invoices/:id'],
   ] as const)('%s %s -> %s', async (method, path, action, resource, route) => {

@@ -134,7 +134,7 @@ describe('ctx.state.audit', () => {
       .set('x-org', 'org_5')
       .expect(202);
     expect((await h.sent()).map((e) => [e.action, e.actor.id, e.organization_id, e.resource.id])).toEqual([
-      ['invoice.email', 'u_5', 'org_5', 'inv_4'],
+      ['invoice.emailed', 'u_5', 'org_5', 'inv_4'],
       ['invoice.emailed', 'u_5', 'org_5', 'inv_4'],
       ['email.sent', 'mailer', 'org_5', 'em_1'],
     ]);

@@ -5,10 +5,33 @@ import type { RequestAudit } from './handle.js';
 import { ANONYMOUS_ACTOR, organizationOf, toActor, toId } from './identity.js';
 import type { NormalizedOptions } from './options.js';
 import { mergeMetadata } from './redact.js';
-import { idFromBody } from './responseId.js';
+import { bodyObject, idFromBody } from './responseId.js';
 import type { NormalizedSpec } from './spec.js';
 import type { AuditInfo, ExtraAuditEvent, ResourceInput } from './types.js';
 import { UnrecordedError } from './unrecorded.js';
+
+const tokenFields = ['token', 'accessToken', 'access_token', 'jwt', 'idToken', 'id_token'] as const;
+
+/**
+ * The subject of a JWT found in a body's token field (`sub`, `id` or `userId` of its payload),
+ * decoded without verification: the app just issued it. The token itself is never kept.
+ */
+function tokenSubject(body: Record<string, unknown>): string | undefined {
+  for (const field of tokenFields) {
+    const token = body[field];
+    if (typeof token !== 'string' || token.length > 8192) continue;
+    const parts = token.split('.');
+    if (parts.length !== 3) continue;
+    try {
+      const payload: unknown = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
+      const subject = payload !== null && typeof payload === 'object' ? toActor(payload)?.id : undefined;
+      if (subject !== undefined) return subject;
+    } catch {
+      // Not a JWT: an opaque token says nothing about who holds it.
+    }
+  }
+  return undefined;
+}
 
 const noParams: Readonly<Record<string, string>> = Object.freeze({});
 
@@ -129,10 +152,59 @@ export class EventResolver<Req> {
       const given = this.state.overrides?.actor ?? this.pick('actor');
       this.actorCache =
         given === undefined || given === null
-          ? (toActor(this.facts.user) ?? ANONYMOUS_ACTOR)
+          ? (toActor(this.facts.user) ?? this.signedInActor() ?? ANONYMOUS_ACTOR)
           : this.strictActor(given, 'actor');
     }
     return this.actorCache;
+  }
+
+  /**
+   * On a login, sign-up or token refresh there is no authenticated user yet: the actor is the
+   * user the response describes (`{ user: {...} }`, `{ data: {...} }` or the body itself), its id
+   * from the id fields or else from the subject of the token it was given (read, never stored),
+   * else its username or email.
+   */
+  private signedInActor(): Actor | undefined {
+    if (!this.signsIn()) return undefined;
+    const body = bodyObject(this.state.body);
+    if (body === undefined) return undefined;
+    for (const candidate of [body.user, body.data, body]) {
+      if (candidate === null || typeof candidate !== 'object' || Array.isArray(candidate)) continue;
+      const c = candidate as Record<string, unknown>;
+      const id = toActor(c)?.id ?? tokenSubject(c) ?? tokenSubject(body) ?? toId(c.username) ?? toId(c.email);
+      if (id === undefined) continue;
+      // Named and reached as toActor() would, from the same fields.
+      return { ...toActor({ ...c, id }), id };
+    }
+    return undefined;
+  }
+
+  /**
+   * Whether this request signs a user in: a login, a token refresh, a sign-up, or a POST to the
+   * users collection by nobody signed in (a self sign-up; an admin creating a user is not one).
+   */
+  private signsIn(): boolean {
+    const route = this.route;
+    const method = this.facts.method;
+    switch (route?.auth) {
+      case 'login':
+      case 'signup':
+      case 'token_refreshed':
+        return true;
+      case 'session':
+        return method === 'POST';
+      case undefined:
+        return (
+          route?.type === 'user' &&
+          method === 'POST' &&
+          route.idParam === undefined &&
+          route.verb === undefined &&
+          route.owner === undefined &&
+          toActor(this.facts.user) === undefined
+        );
+      default:
+        return false;
+    }
   }
 
   private strictActor(given: unknown, what: string): Actor {
@@ -142,6 +214,13 @@ export class EventResolver<Req> {
   }
 
   private withOrganization(event: AuditEventInput): AuditEventInput {
+    const organization = this.organization();
+    if (organization !== null) event.organization_id = organization;
+    return event;
+  }
+
+  /** The request's organization id, `null` for none; resolved once. */
+  private organization(): string | null {
     if (this.orgCache === undefined) {
       const o = this.state.overrides;
       const given =
@@ -154,8 +233,7 @@ export class EventResolver<Req> {
           organizationOf(this.facts.user) ?? (param === undefined ? undefined : this.params[param]) ?? null;
       }
     }
-    if (this.orgCache !== null) event.organization_id = this.orgCache;
-    return event;
+    return this.orgCache;
   }
 
   private resource(): Resource {
@@ -175,11 +253,25 @@ export class EventResolver<Req> {
       if (r.id !== undefined) id = toId(r.id) ?? (r.id as string);
       if (r.name !== undefined) name = r.name;
     }
+    if (id === undefined && route !== undefined && route.type === type) {
+      if (route.owner !== undefined) id = this.ownerId(route.owner);
+      else if (this.signsIn()) id = this.ownerId('actor');
+    }
     id ??= idFromBody(this.state.body, type);
     if (type === undefined || type === '')
       throw this.missing('resource.type', 'a resource type', 'no_resource');
     if (id === undefined || id === '') throw this.missing('resource.id', 'a resource id', 'no_resource');
     return name === undefined ? { type, id } : { type, id, name };
+  }
+
+  /**
+   * The id a current-user form (`PUT /user`, `/me`) or a current-organization form
+   * (`/organization`, `/billing`) stands for: the actor's (unless anonymous) or the organization's.
+   */
+  private ownerId(owner: 'actor' | 'organization'): string | undefined {
+    if (owner === 'organization') return this.organization() ?? undefined;
+    const actor = this.actor();
+    return actor === ANONYMOUS_ACTOR || actor.id === ANONYMOUS_ACTOR.id ? undefined : actor.id;
   }
 
   /** The per-route value of a key if the route sets it, else the global one, mapped. */

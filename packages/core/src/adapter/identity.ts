@@ -31,10 +31,31 @@ function text(value: unknown): string | undefined {
 }
 
 /**
+ * The fields of a user or organization object. ORM models (Bookshelf, Sequelize, Mongoose)
+ * keep theirs behind `get()` and hand them out through `toJSON()`; a plain object is itself.
+ * A `toJSON` that throws or returns a non-object leaves the object as it is.
+ */
+function plainFields(value: object): Record<string, unknown> {
+  const v = value as Record<string, unknown> & { toJSON?: unknown };
+  if (typeof v.toJSON !== 'function' || value instanceof Date) return v;
+  try {
+    const json: unknown = (v.toJSON as () => unknown)();
+    if (json !== null && typeof json === 'object' && !Array.isArray(json)) {
+      // The model's own properties (Bookshelf's `id`) count where its JSON has none.
+      return { ...v, ...(json as Record<string, unknown>) };
+    }
+  } catch {
+    // A model that cannot serialize is read as it is.
+  }
+  return v;
+}
+
+/**
  * Reads an actor from a user object as auth libraries shape it: the id from `id`, `_id`,
  * `sub` or `userId`; the name from `name`, `username` or `displayName`; `email`. Only those
  * three fields are kept, so a password hash on the user never reaches the audit trail.
- * A plain string or number is the id. Returns `undefined` when no id can be found.
+ * ORM models are read through their `toJSON()`. A plain string or number is the id. Returns
+ * `undefined` when no id can be found.
  *
  * @example
  * toActor({ sub: 'u_1', email: 'a@b.co', passwordHash: '...' }); // { id: 'u_1', email: 'a@b.co' }
@@ -45,7 +66,7 @@ export function toActor(user: unknown): Actor | undefined {
     const id = toId(user);
     return id === undefined ? undefined : { id };
   }
-  const u = user as Record<string, unknown>;
+  const u = plainFields(user);
   const id = toId(u.id) ?? toId(u._id) ?? toId(u.sub) ?? toId(u.userId);
   if (id === undefined) return undefined;
   const actor: Actor = { id };
@@ -64,6 +85,6 @@ export function toActor(user: unknown): Actor | undefined {
  */
 export function organizationOf(user: unknown): string | undefined {
   if (user === null || typeof user !== 'object') return undefined;
-  const u = user as Record<string, unknown>;
+  const u = plainFields(user);
   return toId(u.organization_id) ?? toId(u.organizationId) ?? toId(u.orgId);
 }

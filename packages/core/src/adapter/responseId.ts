@@ -5,15 +5,23 @@ import { toId } from './identity.js';
 const maxParsedLength = 64 * 1024;
 
 /**
- * The id of the resource a JSON response describes: `body.id`, else `body.data.id`, else
- * `body[type].id`. Accepts the body as an object or as a JSON string (parsed only here, once
- * the id is known to be needed). Numbers are stringified.
+ * The fields a created resource's id is read from, in this order: the identifiers real APIs
+ * answer with (`slug` for articles, `username` for users, `key` for settings).
+ */
+export const ID_FIELDS: readonly string[] = Object.freeze(['id', '_id', 'uuid', 'slug', 'key', 'username']);
+
+// A resource whose `key` is a credential (`POST /api-keys` answering `{ key: "sk_..." }`)
+// must not have it stored as its id.
+const secretType = /(?:^|_)(?:key|token|secret|password|credential)s?$/;
+
+/**
+ * A JSON response body as an object: the body itself when the handler answered an object, or
+ * the parse of a JSON string (only objects, up to 64 KiB). `undefined` for anything else.
  *
  * @example
- * idFromBody('{"id":"inv_9"}', 'invoice'); // 'inv_9'
- * idFromBody({ invoice: { id: 9 } }, 'invoice'); // '9'
+ * bodyObject('{"id":"inv_9"}'); // { id: 'inv_9' }
  */
-export function idFromBody(body: unknown, type: string | undefined): string | undefined {
+export function bodyObject(body: unknown): Record<string, unknown> | undefined {
   let value = body;
   if (typeof value === 'string') {
     if (value.length > maxParsedLength || value[0] !== '{') return undefined;
@@ -26,12 +34,50 @@ export function idFromBody(body: unknown, type: string | undefined): string | un
   if (value === null || typeof value !== 'object' || Array.isArray(value) || ArrayBuffer.isView(value)) {
     return undefined;
   }
-  const b = value as Record<string, unknown>;
-  return toId(b.id) ?? nestedId(b.data) ?? (type === undefined ? undefined : nestedId(b[type]));
+  return value as Record<string, unknown>;
 }
 
-function nestedId(value: unknown): string | undefined {
-  return value !== null && typeof value === 'object'
-    ? toId((value as Record<string, unknown>).id)
-    : undefined;
+/**
+ * The id of the resource a JSON response describes: the first of `ID_FIELDS` at the top of the
+ * body, else under the resource's own key (`{ article: { slug } }`, `{ apiKey: { id } }` for
+ * type `api_key`), else under `data`. Accepts the body as an object or as a JSON string (parsed
+ * only here, once the id is known to be needed). Numbers are stringified.
+ *
+ * @example
+ * idFromBody('{"id":"inv_9"}', 'invoice'); // 'inv_9'
+ * idFromBody({ article: { slug: 'hello' } }, 'article'); // 'hello'
+ */
+export function idFromBody(body: unknown, type: string | undefined): string | undefined {
+  const b = bodyObject(body);
+  if (b === undefined) return undefined;
+  const keyIsSecret = type !== undefined && secretType.test(type);
+  return (
+    idOf(b, keyIsSecret) ??
+    (type === undefined ? undefined : idOf(underType(b, type), keyIsSecret)) ??
+    idOf(b.data, keyIsSecret)
+  );
+}
+
+/**
+ * The object under a resource type's key in a body, snake_case or camelCase:
+ * `underType({ apiKey: {...} }, 'api_key')`.
+ *
+ * @example
+ * underType({ article: { slug: 's' } }, 'article'); // { slug: 's' }
+ */
+export function underType(body: Record<string, unknown>, type: string): unknown {
+  const snake = body[type];
+  if (snake !== undefined || !type.includes('_')) return snake;
+  return body[type.replace(/_(\p{L})/gu, (_, c: string) => c.toUpperCase())];
+}
+
+function idOf(value: unknown, keyIsSecret: boolean): string | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const o = value as Record<string, unknown>;
+  for (const field of ID_FIELDS) {
+    if (keyIsSecret && field === 'key') continue;
+    const id = toId(o[field]);
+    if (id !== undefined) return id;
+  }
+  return undefined;
 }

@@ -151,6 +151,120 @@ describe('the request event', () => {
       ['invoice.created', { type: 'invoice', id: '10' }],
     ]);
   });
+
+  test('a create finds its id under the type key and in the fields real APIs use', async () => {
+    const { r, errors } = recorder();
+    const create = (route: string, body: unknown) => {
+      const state = new RequestAudit();
+      state.body = body;
+      r.finish(state, facts({ method: 'POST', route, path: route, params: {}, status: 201 }));
+    };
+    create('/api/articles', { article: { slug: 'how-to', title: 'How to', author: { username: 'jake' } } });
+    create('/api-keys', { apiKey: { id: 'key_1' } });
+    create('/api-keys', { key: 'sk_live_secret' });
+    create('/projects', JSON.stringify({ data: { uuid: 'p-1' } }));
+    create('/documents', { _id: 'd1', key: 'k' });
+    expect((await sent()).map((e) => e.resource)).toEqual([
+      { type: 'article', id: 'how-to' },
+      { type: 'api_key', id: 'key_1' },
+      { type: 'project', id: 'p-1' },
+      { type: 'document', id: 'd1' },
+    ]);
+    // A credential is never taken for an id: that create is reported, not stored.
+    expect(errors.map((e) => e.error.message)).toEqual([
+      expect.stringMatching(/No resource\.id for POST \/api-keys/),
+    ]);
+    expect(JSON.stringify(errors[0]?.error)).not.toContain('sk_live');
+  });
+
+  test('the current-user forms take the actor id; the current organization takes the organization', async () => {
+    const { r, errors } = recorder();
+    r.finish(
+      new RequestAudit(),
+      facts({ method: 'PUT', route: '/api/user', path: '/api/user', params: {}, status: 200 }),
+    );
+    r.finish(
+      new RequestAudit(),
+      facts({
+        method: 'PATCH',
+        route: '/organization',
+        path: '/organization',
+        params: {},
+        user: { id: 'u_1', orgId: 'org_9' },
+      }),
+    );
+    r.finish(
+      new RequestAudit(),
+      facts({
+        method: 'PUT',
+        route: '/api/user',
+        path: '/api/user',
+        params: {},
+        status: 200,
+        user: undefined,
+      }),
+    );
+    expect((await sent()).map((e) => [e.action, e.resource, (e.actor as { id: string }).id])).toEqual([
+      ['user.updated', { type: 'user', id: 'u_1' }, 'u_1'],
+      ['organization.updated', { type: 'organization', id: 'org_9' }, 'u_1'],
+    ]);
+    // Nobody signed in: there is no "current user" to name, so it is reported.
+    expect(errors).toHaveLength(1);
+  });
+
+  test('login and sign-up: the actor is the user the response describes, the token never stored', async () => {
+    const { r } = recorder();
+    const jwt = (payload: object) =>
+      `eyJhbGciOiJIUzI1NiJ9.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.c2lnbmF0dXJl`;
+    const signIn = (route: string, body: unknown) => {
+      const state = new RequestAudit();
+      state.body = body;
+      r.finish(
+        state,
+        facts({ method: 'POST', route, path: route, params: {}, status: 200, user: undefined }),
+      );
+    };
+    const token = jwt({ id: 5, username: 'jake', exp: 1 });
+    signIn('/api/users/login', { user: { email: 'jake@jake.jake', username: 'jake', token, bio: null } });
+    signIn('/api/users', { user: { email: 'peter@x.io', username: 'peter', token: jwt({ sub: 'usr_6' }) } });
+    signIn('/auth/sign-up', { data: { id: 'usr_7', name: 'Ann', email: 'ann@x.io' } });
+    signIn('/sessions', { access_token: jwt({ sub: 'usr_8' }), user: { email: 'eve@x.io' } });
+    const events = await sent();
+    expect(events.map((e) => [e.action, e.actor, e.resource])).toEqual([
+      ['user.logged_in', { id: '5', name: 'jake', email: 'jake@jake.jake' }, { type: 'user', id: '5' }],
+      // A self sign-up on the users collection: the new user is both actor and resource.
+      ['user.created', { id: 'usr_6', name: 'peter', email: 'peter@x.io' }, { type: 'user', id: 'usr_6' }],
+      ['user.created', { id: 'usr_7', name: 'Ann', email: 'ann@x.io' }, { type: 'user', id: 'usr_7' }],
+      ['user.logged_in', { id: 'usr_8', email: 'eve@x.io' }, { type: 'user', id: 'usr_8' }],
+    ]);
+    expect(JSON.stringify(events)).not.toMatch(/eyJ|c2lnbmF0dXJl/);
+  });
+
+  test('an admin creating a user is the actor; the created user is the resource', async () => {
+    const { r } = recorder();
+    const state = new RequestAudit();
+    state.body = { user: { id: 'usr_9', username: 'new' } };
+    r.finish(state, facts({ method: 'POST', route: '/users', path: '/users', params: {}, status: 201 }));
+    expect((await sent()).map((e) => [e.action, (e.actor as { id: string }).id, e.resource])).toEqual([
+      ['user.created', 'u_1', { type: 'user', id: 'usr_9' }],
+    ]);
+  });
+
+  test('ORM models are read through toJSON()', async () => {
+    const { r } = recorder();
+    class Model {
+      id = 3;
+      #attributes = { id: 3, username: 'jake', email: 'j@x.io', password: 'hash' };
+      get(key: 'username' | 'email') {
+        return this.#attributes[key];
+      }
+      toJSON() {
+        return { ...this.#attributes };
+      }
+    }
+    r.finish(new RequestAudit(), facts({ user: new Model() }));
+    expect((await sent())[0]?.actor).toEqual({ id: '3', name: 'jake', email: 'j@x.io' });
+  });
 });
 
 describe('which requests', () => {
