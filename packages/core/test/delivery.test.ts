@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { type ScriptedApi, sequence, startScriptedApi } from '../../../test/support/scriptedApi.js';
 import {
   AuditLedge,
@@ -7,6 +7,7 @@ import {
   type DropReason,
   type UndeliveredEvent,
 } from '../src/index.js';
+import type { Transport } from '../src/transport.js';
 import { client, event, expectInvariant, KEY } from './helpers.js';
 
 let api: ScriptedApi;
@@ -165,21 +166,58 @@ describe('pauses', () => {
   });
 
   test('429: the quota breaker sends at most one probe per interval and keeps everything', async () => {
-    let quotaReset = false;
-    api = await startScriptedApi(() =>
-      quotaReset ? undefined : { status: 429, body: { error: 'Monthly event limit reached' } },
-    );
-    audit = client(api.url, { quotaRetryInterval: 100, concurrency: 8 });
-    for (let i = 0; i < 50; i++) audit.enqueue(event(i));
-    await api.waitFor((a) => a.received.length >= 8 + 3);
-    // The first 8 were already in flight when the first 429 came back; after that, single probes.
-    const probes = api.received.slice(7);
-    for (let i = 1; i < probes.length; i++)
-      expect(probes[i]!.at - probes[i - 1]!.at).toBeGreaterThanOrEqual(90);
-    expect(audit.stats()).toMatchObject({ state: 'quota_exceeded', dropped: { total: 0 } });
-    quotaReset = true;
-    await audit.flush();
-    expect(api.stored).toHaveLength(50);
+    // Fake timers and an in-memory transport: the interval is asserted on the client's own clock,
+    // so a loaded machine cannot make it pass or fail.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    try {
+      let quotaReset = false;
+      const at: number[] = [];
+      const stored = new Set<string>();
+      const transport: Transport = {
+        async request(req) {
+          at.push(Date.now());
+          if (!quotaReset)
+            return { status: 429, headers: {}, body: '{"error":"Monthly event limit reached"}' };
+          stored.add(req.headers['idempotency-key']!);
+          const body = JSON.parse(req.body!) as { action: string };
+          return {
+            status: 201,
+            headers: {},
+            body: JSON.stringify({ success: true, event: { id: 'evt', ...body } }),
+          };
+        },
+        stream: () => Promise.reject(new Error('not used')),
+      };
+      const quota = new AuditLedge(KEY, {
+        transport,
+        quotaRetryInterval: 100,
+        concurrency: 8,
+        flushInterval: 10,
+      });
+      // 50 events are past flushAt: they go out at once, 8 at a time.
+      for (let i = 0; i < 50; i++) quota.enqueue(event(i));
+      await vi.advanceTimersByTimeAsync(0);
+      // The first 8 were in flight together when the first 429 came back; then single probes.
+      expect(at).toHaveLength(8);
+      for (let probe = 1; probe <= 5; probe++) {
+        await vi.advanceTimersByTimeAsync(99);
+        expect(at).toHaveLength(7 + probe);
+        await vi.advanceTimersByTimeAsync(1);
+        expect(at).toHaveLength(8 + probe);
+        expect(at[7 + probe]! - at[6 + probe]!).toBeGreaterThanOrEqual(100);
+      }
+      expect(quota.stats()).toMatchObject({ state: 'quota_exceeded', dropped: { total: 0 } });
+      quotaReset = true;
+      await vi.advanceTimersByTimeAsync(100);
+      const flushed = quota.flush();
+      await vi.advanceTimersByTimeAsync(1000);
+      await flushed;
+      expect(stored.size).toBe(50);
+      expectInvariant(quota);
+      await quota.shutdown({ timeout: 0 });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -73,9 +73,8 @@ describe('shutdown', () => {
       onDrop: (e, reason) => dropped.push(`${reason}:${e.id}`),
     });
     const ids = Array.from({ length: 25 }, (_, i) => audit.enqueue(event(i, { metadata: { i } })));
-    const started = Date.now();
+    // A shutdown that ignored its timeout would hang past this test's own timeout.
     const report = await audit.shutdown({ timeout: 300 });
-    expect(Date.now() - started).toBeLessThan(3_000);
     expect(report.pending).toBe(25);
     expect(report.delivered).toBe(0);
     expect(report.undelivered.map((u) => u.id).sort()).toEqual([...ids].sort());
@@ -124,9 +123,8 @@ describe('shutdown', () => {
     const logged = audit.log(event(2)).catch((e: AuditLedgeError) => e.reason);
     await api.waitFor((a) => a.received.length >= 1);
     while (audit.stats().state !== 'quota_exceeded') await new Promise((r) => setImmediate(r));
-    const started = Date.now();
+    // Waiting for the 30 s timeout would fail this test by its own (shorter) timeout.
     const report = await audit.shutdown({ timeout: 30_000 });
-    expect(Date.now() - started).toBeLessThan(5_000);
     expect(report.pending).toBe(2);
     expect(await logged).toBe('shutdown');
   });

@@ -75,9 +75,8 @@ test('app.close() does not hang on a passed client whose API never answers: its 
   const client = new AuditLedge('al_shared', { baseUrl: api.url, flushInterval: 5, timeout: 30_000 });
   const app = await appWith({ client });
   await app.inject({ method: 'DELETE', url: '/invoices/inv_1' });
-  const started = Date.now();
+  // An unbounded flush would wait for the 30 s request timeout, past this test's own timeout.
   await app.close();
-  expect(Date.now() - started).toBeLessThan(3000);
   expect(client.stats()).toMatchObject({ state: 'running', delivered: 0 });
   const report = await client.shutdown({ timeout: 50 });
   expect(report.pending).toBe(1);
