@@ -7,6 +7,7 @@ const src = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 // The built output (ESM + CJS) is checked by packages/core/test/dist.test.ts.
 const alias = {
   '@auditledge/core/adapter': src('./packages/core/src/adapter/index.ts'),
+  '@auditledge/core/testing': src('./packages/core/src/testing.ts'),
   '@auditledge/core': src('./packages/core/src/index.ts'),
   '@auditledge/express': src('./packages/express/src/index.ts'),
   '@auditledge/koa': src('./packages/koa/src/index.ts'),

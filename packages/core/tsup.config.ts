@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', adapter: 'src/adapter/index.ts' },
+  entry: { index: 'src/index.ts', adapter: 'src/adapter/index.ts', testing: 'src/testing.ts' },
   format: ['esm', 'cjs'],
   // Shared chunks for CJS too: without them `adapter.cjs` carries its own copy of the client
   // and error classes, and `err instanceof AuditLedgeError` fails across the two entry points.

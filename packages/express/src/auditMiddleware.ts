@@ -73,7 +73,11 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
         user,
         ip: req.ip,
         userAgent: req.headers['user-agent'],
-        requestId: requestIdOf((req as { id?: unknown }).id, req.headers['x-request-id']),
+        requestId: requestIdOf(
+          (req as { id?: unknown }).id,
+          req.headers['x-request-id'],
+          res.getHeader('x-request-id'),
+        ),
       });
     } catch {
       // recorder.finish reports its own failures; this only guards reading the request.

@@ -18,8 +18,8 @@ export function routeTemplate(state: ExpressRequestAudit, app: unknown): string 
 }
 
 /** Params of the route and of every mount level above it (a router without `mergeParams` hides those). */
-export function routeParams(state: ExpressRequestAudit): Record<string, string> {
-  const out: Record<string, string> = {};
+export function routeParams(state: ExpressRequestAudit): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
   collect(state.routeMount, out);
   copyParams(state.routeParams, out);
   return out;
@@ -32,18 +32,20 @@ function mountTemplate(mount: Mount | undefined): string {
   return mountTemplate(parent) + templatize(own, mount.params, parent?.params);
 }
 
-function collect(mount: Mount | undefined, out: Record<string, string>): void {
+function collect(mount: Mount | undefined, out: Record<string, unknown>): void {
   if (mount === undefined) return;
   collect(mount.parent, out);
   copyParams(mount.params, out);
 }
 
-function copyParams(params: Record<string, unknown> | undefined, out: Record<string, string>): void {
+// A value `app.param()` replaced with a loaded record is passed on as it is: core reads it back
+// from the path (`String()` would store "[object Object]").
+function copyParams(params: Record<string, unknown> | undefined, out: Record<string, unknown>): void {
   if (params === undefined || params === null) return;
   for (const key of Object.keys(params)) {
     const value = params[key];
     if (key === '__proto__' || value === undefined) continue;
-    out[key] = Array.isArray(value) ? value.join('/') : String(value);
+    out[key] = Array.isArray(value) ? value.join('/') : value;
   }
 }
 

@@ -5,6 +5,7 @@ import {
   onceAnswered,
   onResponseClose,
   RequestAudit,
+  type RouteSpec,
   requestIdOf,
   stripQuery,
   warnMisuse,
@@ -88,7 +89,8 @@ async function auditledgePlugin(fastify: FastifyInstance, options: AuditOptions)
       const hooks = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
       routeOptions.onRequest = [...hooks, watchAbort as onRequestHookHandler];
     }
-    if (spec !== false && mayCreate(routeOptions.url)) {
+    // The body names a created resource, and mappers read it as `info.body`.
+    if (spec !== false && (mayCreate(routeOptions.url) || recorder.readsBody || hasMapper(spec))) {
       const existing = routeOptions.onSend;
       const hooks = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
       routeOptions.onSend = [...hooks, captureBody as onSendHookHandler];
@@ -146,14 +148,14 @@ async function auditledgePlugin(fastify: FastifyInstance, options: AuditOptions)
         method: request.method,
         route: url,
         path: stripQuery(request.url),
-        params: request.params as Record<string, string> | undefined,
+        params: request.params as Record<string, unknown> | undefined,
         status: reply.statusCode,
         durationMs: reply.elapsedTime,
         aborted,
         user: (request as { user?: unknown }).user,
         ip: request.ip,
         userAgent: headers['user-agent'],
-        requestId: requestIdOf(request.id, headers['x-request-id']),
+        requestId: requestIdOf(request.id, headers['x-request-id'], reply.getHeader('x-request-id')),
       });
     } catch {
       // recorder.finish reports its own failures; this only guards reading the request.
@@ -190,3 +192,9 @@ async function auditledgePlugin(fastify: FastifyInstance, options: AuditOptions)
  */
 // 4.26 is the first Fastify 4 with both request.routeOptions.config (4.23) and reply.elapsedTime.
 export const auditledge = fp(auditledgePlugin, { fastify: '^4.26.0 || 5.x', name: '@auditledge/fastify' });
+
+/** Whether a per-route spec has a mapper, which may read `info.body`. */
+function hasMapper(spec: RouteSpec<FastifyRequest> | undefined): boolean {
+  if (spec === undefined || spec === false) return false;
+  return Object.values(spec).some((value) => typeof value === 'function');
+}

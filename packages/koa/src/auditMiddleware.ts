@@ -63,21 +63,23 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
     try {
       const ctx = state.ctx;
       const headers = ctx.req.headers;
-      const requestId = (ctx.state as { requestId?: unknown }).requestId;
+      // koa-requestid / koa-x-request-id put it on ctx.id or ctx.state.requestId / ctx.state.id.
+      const state_ = ctx.state as { requestId?: unknown; id?: unknown };
+      const requestId = (ctx as { id?: unknown }).id ?? state_.requestId ?? state_.id;
       state.body = ctx.body;
       recorder.finish(state, {
         req: ctx,
         method: ctx.method,
         route: matchedRoute(ctx),
         path: stripQuery(ctx.originalUrl),
-        params: (ctx as { params?: Record<string, string> }).params,
+        params: (ctx as { params?: Record<string, unknown> }).params,
         status: res.statusCode,
         durationMs: performance.now() - state.start,
         aborted,
         user: (ctx.state as { user?: unknown }).user,
         ip: ctx.ip,
         userAgent: headers['user-agent'],
-        requestId: requestIdOf(requestId, headers['x-request-id']),
+        requestId: requestIdOf(requestId, headers['x-request-id'], res.getHeader('x-request-id')),
       });
     } catch {
       // recorder.finish reports its own failures; this only guards reading the context.

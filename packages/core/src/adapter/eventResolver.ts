@@ -1,11 +1,11 @@
 import type { Actor, AuditEventInput, Resource, UnrecordedReason } from '../types.js';
 import { deriveAction, deriveRoute, type RouteDerivation } from './deriveRoute.js';
-import type { FinishedRequest } from './facts.js';
+import { type FinishedRequest, routeParamsOf } from './facts.js';
 import type { RequestAudit } from './handle.js';
 import { ANONYMOUS_ACTOR, organizationOf, toActor, toId } from './identity.js';
 import type { NormalizedOptions } from './options.js';
 import { mergeMetadata } from './redact.js';
-import { bodyObject, idFromBody } from './responseId.js';
+import { bodyObject, bodyValue, idFromBody } from './responseId.js';
 import type { NormalizedSpec } from './spec.js';
 import type { AuditInfo, ExtraAuditEvent, ResourceInput } from './types.js';
 import { UnrecordedError } from './unrecorded.js';
@@ -75,7 +75,7 @@ export class EventResolver<Req> {
   ) {
     this.req = facts.req;
     this.route = facts.route === undefined ? undefined : deriveRoute(facts.route);
-    this.params = facts.params ?? noParams;
+    this.params = routeParamsOf(facts.params, facts.route, facts.path) ?? noParams;
   }
 
   get info(): AuditInfo {
@@ -87,6 +87,7 @@ export class EventResolver<Req> {
       params: this.params,
       status: f.status,
       durationMs: f.durationMs,
+      body: bodyValue(this.state.body),
     };
     return this.infoCache;
   }

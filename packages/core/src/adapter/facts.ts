@@ -11,8 +11,12 @@ export interface FinishedRequest<Req> {
   route: string | undefined;
   /** Path without the query string. */
   path: string;
-  /** Route params of every mount level. */
-  params: Record<string, string> | undefined;
+  /**
+   * Route params of every mount level, as the router matched them. A value the app replaced
+   * with an object (Express `app.param()`, Koa `router.param()` loading the record) is read back
+   * from the path.
+   */
+  params: Record<string, unknown> | undefined;
   status: number;
   durationMs: number;
   /** The authenticated user as the framework's auth puts it (`req.user`, `ctx.state.user`...). */
@@ -48,17 +52,84 @@ export function headerValue(value: string | string[] | undefined): string | unde
 const boundedId = /^[\x21-\x7e]{1,128}$/;
 
 /**
- * `metadata.request_id`, chosen the same way in every adapter: the framework's own id (Express
- * `req.id`, Koa `ctx.state.requestId`, Fastify `request.id`) wins over the client-sent
- * `x-request-id` header, and either is kept only when it is 1 to 128 visible ASCII characters
- * (an id the client controls must not put megabytes or control characters in the trail).
+ * `metadata.request_id`, chosen the same way in every adapter: the id the app's request-id
+ * middleware set (Express `req.id` as pino-http and express-request-id set it, Koa `ctx.id` or
+ * `ctx.state.requestId`, Fastify `request.id`; numbers included), else the `x-request-id` the
+ * app answered with, else the client-sent `x-request-id` header. Each is kept only when it is 1
+ * to 128 visible ASCII characters (an id the client controls must not put megabytes or control
+ * characters in the trail).
  *
  * @example
- * requestIdOf(undefined, req.headers['x-request-id']); // the header, if well-formed
+ * requestIdOf(req.id, req.headers['x-request-id'], res.getHeader('x-request-id'));
  */
-export function requestIdOf(own: unknown, header: string | string[] | undefined): string | undefined {
-  const id = typeof own === 'number' && Number.isFinite(own) ? String(own) : own;
-  if (typeof id === 'string' && boundedId.test(id)) return id;
-  const sent = headerValue(header);
-  return sent !== undefined && boundedId.test(sent) ? sent : undefined;
+export function requestIdOf(
+  own: unknown,
+  header: string | string[] | undefined,
+  answered?: unknown,
+): string | undefined {
+  return boundedIdOf(own) ?? boundedIdOf(answered) ?? boundedIdOf(headerValue(header));
+}
+
+function boundedIdOf(value: unknown): string | undefined {
+  const id =
+    typeof value === 'number' && Number.isFinite(value)
+      ? String(value)
+      : Array.isArray(value)
+        ? value[0]
+        : value;
+  return typeof id === 'string' && boundedId.test(id) ? id : undefined;
+}
+
+/**
+ * Route params as strings. Values the router matched are strings already (returned as they
+ * are, nothing copied); a value the app replaced with a loaded record is read back from the
+ * request path at the param's place in the template, else from the record's id.
+ *
+ * @example
+ * routeParamsOf({ comment: { id: 5, body: '...' } }, '/comments/:comment', '/comments/5'); // { comment: '5' }
+ */
+export function routeParamsOf(
+  params: Record<string, unknown> | undefined,
+  template: string | undefined,
+  path: string,
+): Readonly<Record<string, string>> | undefined {
+  if (params === undefined || params === null) return undefined;
+  let replaced = false;
+  for (const key in params) {
+    if (typeof params[key] !== 'string') {
+      replaced = true;
+      break;
+    }
+  }
+  if (!replaced) return params as Record<string, string>;
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(params)) {
+    if (key === '__proto__') continue;
+    const value = params[key];
+    if (typeof value === 'string') out[key] = value;
+    else if (typeof value === 'number' || typeof value === 'bigint') out[key] = String(value);
+    else if (Array.isArray(value)) out[key] = value.join('/');
+    else if (value !== undefined && value !== null) {
+      const fromPath = template === undefined ? undefined : segmentOf(template, path, key);
+      const own = (value as { id?: unknown }).id;
+      const id = fromPath ?? (typeof own === 'string' || typeof own === 'number' ? String(own) : undefined);
+      if (id !== undefined) out[key] = id;
+    }
+  }
+  return out;
+}
+
+/** The path segment at `:name`'s place in a template, when both have the same shape. */
+function segmentOf(template: string, path: string, name: string): string | undefined {
+  if (/[({*]/.test(template)) return undefined;
+  const t = template.split('/');
+  const p = path.split('/');
+  if (t.length !== p.length) return undefined;
+  const at = t.indexOf(`:${name}`);
+  if (at === -1) return undefined;
+  try {
+    return decodeURIComponent(p[at]!);
+  } catch {
+    return p[at];
+  }
 }

@@ -1,6 +1,7 @@
 import { AuditLedge } from '../client.js';
 import { AuditLedgeError, AuditLedgeValidationError } from '../errors.js';
 import type { ClientOptions, ErrorContext } from '../options.js';
+import { sharedAuditTrail, testModeRequested } from '../testing.js';
 import { createRedactor, type RedactOption, type Redactor } from './redact.js';
 import { type NormalizedSpec, normalizeSpec } from './spec.js';
 import type { AuditOptions, StatusFilter } from './types.js';
@@ -97,6 +98,9 @@ function resolveClient<Req>(
     }
     return { client: o.client, ownsClient: false };
   }
+  // AUDITLEDGE_TEST=1: an app's own test suite runs unchanged, with no key and no network, and
+  // asserts on the shared in-memory trail. The trail outlives any one app: not ours to shut down.
+  if (testModeRequested()) return { client: sharedAuditTrail().client, ownsClient: false };
   const clientOptions: ClientOptions = {};
   for (const key of Object.keys(o)) {
     if (!adapterKeys.has(key))

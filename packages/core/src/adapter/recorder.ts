@@ -40,6 +40,17 @@ export class AuditRecorder<Req> {
     return this.options.client;
   }
 
+  /**
+   * Whether a global mapper is a function, and so may read the response body (`info.body`):
+   * adapters that must pay to keep the body (a Fastify `onSend` hook) keep it then.
+   */
+  get readsBody(): boolean {
+    const s = this.options.spec as unknown as Record<string, unknown>;
+    return ['action', 'actor', 'resource', 'organization', 'metadata', 'skip'].some(
+      (k) => typeof s[k] === 'function',
+    );
+  }
+
   /** Whether the adapter created the client, and so should shut it down. */
   get ownsClient(): boolean {
     return this.options.ownsClient;

@@ -38,6 +38,34 @@ export function bodyObject(body: unknown): Record<string, unknown> | undefined {
 }
 
 /**
+ * A JSON response body as a value for `info.body`: an object or array as the handler gave it,
+ * or the parse of a JSON string (up to 64 KiB). `undefined` for anything else (a stream, a
+ * buffer, HTML, a body too large to be worth parsing after the response).
+ *
+ * @example
+ * bodyValue('[1,2]'); // [1, 2]
+ */
+export function bodyValue(body: unknown): unknown {
+  if (typeof body === 'string') {
+    if (body.length > maxParsedLength || (body[0] !== '{' && body[0] !== '[')) return undefined;
+    try {
+      return JSON.parse(body);
+    } catch {
+      return undefined;
+    }
+  }
+  if (
+    body === null ||
+    typeof body !== 'object' ||
+    ArrayBuffer.isView(body) ||
+    typeof (body as { pipe?: unknown }).pipe === 'function'
+  ) {
+    return undefined;
+  }
+  return body;
+}
+
+/**
  * The id of the resource a JSON response describes: the first of `ID_FIELDS` at the top of the
  * body, else under the resource's own key (`{ article: { slug } }`, `{ apiKey: { id } }` for
  * type `api_key`), else under `data`. Accepts the body as an object or as a JSON string (parsed

@@ -17,6 +17,13 @@ export interface AuditInfo {
   status: number;
   /** Time from the start of the audit middleware to the end of the response, in ms. */
   durationMs: number;
+  /**
+   * The JSON body the handler answered (Express `res.json()` / `res.send(object)`, Koa
+   * `ctx.body`, Fastify's JSON payload), parsed when it was sent as a string; `undefined` when
+   * there is none, it is not JSON or it is over 64 KiB. A global `resource` mapper can read a
+   * created id from it: `resource: (req, info) => ({ type: 'invoice', id: info.body?.invoice?.number })`.
+   */
+  body: unknown;
 }
 
 /**
