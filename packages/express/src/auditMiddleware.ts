@@ -71,6 +71,7 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
         durationMs: performance.now() - state.start,
         aborted,
         user,
+        requestBody: req.body,
         ip: req.ip,
         userAgent: req.headers['user-agent'],
         requestId: requestIdOf(

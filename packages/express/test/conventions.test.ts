@@ -101,3 +101,25 @@ test('AUDITLEDGE_TEST=1: no key, no network; events land in the shared in-memory
     vi.unstubAllEnvs();
   }
 });
+
+test('auditFailedLogins: a 401 on the login route is user.login_failed on the user the body names, never the password', async () => {
+  const loginApp = express();
+  loginApp.use(express.json());
+  loginApp.use(auditMiddleware({ client: h.client, onError: h.onError, auditFailedLogins: true }));
+  loginApp.post('/api/users/login', (_req, res) => {
+    res.status(401).json({ errors: { 'email or password': ['is invalid'] } });
+  });
+  await request(loginApp)
+    .post('/api/users/login')
+    .send({ user: { email: 'jake@jake.jake', password: 'hunter2' } })
+    .expect(401);
+  const events = await h.sent();
+  expect(events).toMatchObject([
+    {
+      action: 'user.login_failed',
+      actor: { id: 'anonymous' },
+      resource: { type: 'user', id: 'jake@jake.jake' },
+    },
+  ]);
+  expect(JSON.stringify(events)).not.toContain('hunter2');
+});

@@ -153,6 +153,7 @@ async function auditledgePlugin(fastify: FastifyInstance, options: AuditOptions)
         durationMs: reply.elapsedTime,
         aborted,
         user: (request as { user?: unknown }).user,
+        requestBody: request.body,
         ip: request.ip,
         userAgent: headers['user-agent'],
         requestId: requestIdOf(request.id, headers['x-request-id'], reply.getHeader('x-request-id')),

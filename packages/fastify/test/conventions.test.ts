@@ -86,3 +86,30 @@ test('AUDITLEDGE_TEST=1: no key, no network; events land in the shared in-memory
     vi.unstubAllEnvs();
   }
 });
+
+test('auditFailedLogins: a 401 on the login route is user.login_failed on the user the body names, never the password', async () => {
+  const loginApp = Fastify();
+  try {
+    await loginApp.register(auditledge, { client: h.client, onError: h.onError, auditFailedLogins: true });
+    loginApp.post('/api/users/login', async (_request, reply) =>
+      reply.code(401).send({ errors: { 'email or password': ['is invalid'] } }),
+    );
+    const res = await loginApp.inject({
+      method: 'POST',
+      url: '/api/users/login',
+      payload: { user: { email: 'jake@jake.jake', password: 'hunter2' } },
+    });
+    expect(res.statusCode).toBe(401);
+    const events = await h.sent();
+    expect(events).toMatchObject([
+      {
+        action: 'user.login_failed',
+        actor: { id: 'anonymous' },
+        resource: { type: 'user', id: 'jake@jake.jake' },
+      },
+    ]);
+    expect(JSON.stringify(events)).not.toContain('hunter2');
+  } finally {
+    await loginApp.close();
+  }
+});

@@ -77,6 +77,7 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
         durationMs: performance.now() - state.start,
         aborted,
         user: (ctx.state as { user?: unknown }).user,
+        requestBody: (ctx.request as { body?: unknown }).body,
         ip: ctx.ip,
         userAgent: headers['user-agent'],
         requestId: requestIdOf(requestId, headers['x-request-id'], res.getHeader('x-request-id')),

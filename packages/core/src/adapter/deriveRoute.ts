@@ -176,6 +176,16 @@ function computeAction(route: RouteDerivation, method: string): string {
   return `${route.type}.${verb}_${methodTense(method, false)}`;
 }
 
+/**
+ * Whether a request logs a user in: a login route, or `POST /sessions`.
+ *
+ * @example
+ * isLoginRoute(deriveRoute('/users/login'), 'POST'); // true
+ */
+export function isLoginRoute(route: RouteDerivation, method: string): boolean {
+  return route.auth === 'login' || (route.auth === 'session' && method === 'POST');
+}
+
 /** `deleted`, `updated`, `created` (`updated` for a POST on an existing item), `viewed`. */
 function methodTense(method: string, onItem: boolean): string {
   switch (method) {

@@ -1,5 +1,5 @@
 import type { Actor, AuditEventInput, Resource, UnrecordedReason } from '../types.js';
-import { deriveAction, deriveRoute, type RouteDerivation } from './deriveRoute.js';
+import { deriveAction, deriveRoute, isLoginRoute, type RouteDerivation } from './deriveRoute.js';
 import { type FinishedRequest, routeParamsOf } from './facts.js';
 import type { RequestAudit } from './handle.js';
 import { ANONYMOUS_ACTOR, organizationOf, toActor, toId } from './identity.js';
@@ -28,6 +28,24 @@ function tokenSubject(body: Record<string, unknown>): string | undefined {
       if (subject !== undefined) return subject;
     } catch {
       // Not a JWT: an opaque token says nothing about who holds it.
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The user a login or password-reset request names: `email`, `username` or `login`, at the top
+ * of the body or under `user`. Nothing else of the body is read (never the password).
+ */
+function namedUser(body: unknown): string | undefined {
+  if (body === null || typeof body !== 'object') return undefined;
+  const b = body as Record<string, unknown>;
+  for (const source of [b, b.user]) {
+    if (source === null || typeof source !== 'object') continue;
+    const s = source as Record<string, unknown>;
+    for (const field of ['email', 'username', 'login']) {
+      const value = s[field];
+      if (typeof value === 'string' && value !== '' && value.length <= 320) return value;
     }
   }
   return undefined;
@@ -102,9 +120,13 @@ export class EventResolver<Req> {
   requestEvent(): AuditEventInput {
     const f = this.facts;
     const o = this.state.overrides;
-    const action = (o?.action ?? this.pick('action') ?? (this.route && deriveAction(this.route, f.method))) as
-      | string
-      | undefined;
+    const derived =
+      this.route === undefined
+        ? undefined
+        : f.status >= 400 && isLoginRoute(this.route, f.method)
+          ? 'user.login_failed'
+          : deriveAction(this.route, f.method);
+    const action = (o?.action ?? this.pick('action') ?? derived) as string | undefined;
     if (typeof action !== 'string' || action.trim() === '')
       throw this.missing('action', 'an action', 'no_action');
     const metadata: Record<string, unknown> = {};
@@ -259,6 +281,15 @@ export class EventResolver<Req> {
       else if (this.signsIn()) id = this.ownerId('actor');
     }
     id ??= idFromBody(this.state.body, type);
+    // A failed login or a password reset asked for by nobody signed in: the user it names.
+    if (
+      id === undefined &&
+      route?.auth !== undefined &&
+      route.type === type &&
+      this.actor().id === ANONYMOUS_ACTOR.id
+    ) {
+      id = namedUser(this.facts.requestBody) ?? (this.facts.status >= 400 ? 'unknown' : undefined);
+    }
     if (type === undefined || type === '')
       throw this.missing('resource.type', 'a resource type', 'no_resource');
     if (id === undefined || id === '') throw this.missing('resource.id', 'a resource id', 'no_resource');

@@ -24,6 +24,11 @@ export interface FinishedRequest<Req> {
   ip: string | undefined;
   userAgent: string | undefined;
   requestId: string | undefined;
+  /**
+   * The parsed request body (`req.body`, `ctx.request.body`, `request.body`), read only on
+   * authentication routes for the user a failed login or a password reset names.
+   */
+  requestBody?: unknown;
   /** The client hung up before the handler answered (recorded with `metadata.aborted: true`). */
   aborted?: boolean;
 }

@@ -22,6 +22,7 @@ export interface NormalizedOptions<Req> {
   readonly spec: NormalizedSpec<Req>;
   /** How long the async mappers of one request may take, in ms. */
   readonly mapperTimeout: number;
+  readonly auditFailedLogins: boolean;
 }
 
 /** How long async mappers may take when `mapperTimeout` is not given, in ms. */
@@ -41,6 +42,7 @@ const adapterKeys = new Set([
   'metadata',
   'skip',
   'mapperTimeout',
+  'auditFailedLogins',
 ]);
 
 /**
@@ -64,9 +66,23 @@ export function normalizeOptions<Req>(options: AuditOptions<Req> | undefined): N
   const redact = normalizeRedact(o.redact);
   const spec = normalizeSpec(o, 'options');
   const mapperTimeout = normalizeMapperTimeout(o.mapperTimeout);
+  if (o.auditFailedLogins !== undefined && typeof o.auditFailedLogins !== 'boolean') {
+    throw new AuditLedgeValidationError('options.auditFailedLogins', 'must be a boolean');
+  }
+  const auditFailedLogins = o.auditFailedLogins === true;
   // Last, so a bad option does not leave a client behind.
   const { client, ownsClient } = resolveClient(o, onError);
-  return { client, ownsClient, methods, isAuditedStatus, redact, onError, spec, mapperTimeout };
+  return {
+    client,
+    ownsClient,
+    methods,
+    isAuditedStatus,
+    redact,
+    onError,
+    spec,
+    mapperTimeout,
+    auditFailedLogins,
+  };
 }
 
 function normalizeMapperTimeout(value: unknown): number {

@@ -1,6 +1,7 @@
 import type { AuditLedge } from '../client.js';
 import { AuditLedgeError, AuditLedgeValidationError } from '../errors.js';
 import type { AuditEventInput } from '../types.js';
+import { deriveRoute, isLoginRoute } from './deriveRoute.js';
 import { EventResolver, PENDING } from './eventResolver.js';
 import type { FinishedRequest } from './facts.js';
 import type { RequestAudit } from './handle.js';
@@ -75,7 +76,7 @@ export class AuditRecorder<Req> {
         spec !== false &&
         facts.route !== undefined &&
         (spec !== undefined || this.auditsMethod(facts.method)) &&
-        this.options.isAuditedStatus(facts.status);
+        (this.options.isAuditedStatus(facts.status) || this.failedLogin(facts));
       if (!wanted && state.events === undefined) return;
       const resolver = new EventResolver(this.options, state, facts, spec || undefined);
       const building = this.build(resolver, wanted ? 0 : 1, state, facts, undefined);
@@ -84,6 +85,15 @@ export class AuditRecorder<Req> {
     } catch (error) {
       this.report(error, facts);
     }
+  }
+
+  /** A 401/403 on a login route, recorded when `auditFailedLogins` is on. */
+  private failedLogin(facts: FinishedRequest<Req>): boolean {
+    return (
+      this.options.auditFailedLogins &&
+      (facts.status === 401 || facts.status === 403) &&
+      isLoginRoute(deriveRoute(facts.route!), facts.method)
+    );
   }
 
   /**

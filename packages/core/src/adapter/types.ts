@@ -112,6 +112,14 @@ export interface AuditOptions<Req = unknown> extends RouteAuditSpec<Req>, Omit<C
    * @default 5000
    */
   mapperTimeout?: number;
+  /**
+   * Record failed logins too: a 401 or 403 on a login route (`/login`, `/users/login`,
+   * `POST /sessions`...) becomes `user.login_failed`, actor anonymous, on the user named in the
+   * request body (`email`, `username` or `login`, at the top or under `user`; the password is
+   * never read), else on `user:unknown`. Auditors ask for them.
+   * @default false
+   */
+  auditFailedLogins?: boolean | undefined;
 }
 
 /** What `req.audit.set()` overrides for the request's event. Later calls merge over earlier ones. */

@@ -250,6 +250,66 @@ describe('the request event', () => {
     ]);
   });
 
+  test('failed logins: not audited by default; with auditFailedLogins, user.login_failed on the user the body names', async () => {
+    const login = (r: AuditRecorder<FakeReq>, requestBody: unknown, status = 401) => {
+      const state = new RequestAudit();
+      state.body = { errors: { body: ['email or password is invalid'] } };
+      r.finish(
+        state,
+        facts({
+          method: 'POST',
+          route: '/api/users/login',
+          path: '/api/users/login',
+          params: {},
+          status,
+          user: undefined,
+          requestBody,
+        }),
+      );
+    };
+    const quiet = recorder();
+    login(quiet.r, { user: { email: 'jake@x.io', password: 'hunter2' } });
+    expect(await sent()).toEqual([]);
+    expect(quiet.errors).toEqual([]);
+
+    const { r, errors } = recorder({ auditFailedLogins: true });
+    login(r, { user: { email: 'jake@x.io', password: 'hunter2' } });
+    login(r, { username: 'ann', password: 'pw' }, 403);
+    login(r, 'not json');
+    const events = await sent();
+    expect(
+      events.map((e) => [e.action, e.actor, e.resource, (e.metadata as { status: number }).status]),
+    ).toEqual([
+      ['user.login_failed', { id: 'anonymous' }, { type: 'user', id: 'jake@x.io' }, 401],
+      ['user.login_failed', { id: 'anonymous' }, { type: 'user', id: 'ann' }, 403],
+      ['user.login_failed', { id: 'anonymous' }, { type: 'user', id: 'unknown' }, 401],
+    ]);
+    expect(JSON.stringify(events)).not.toMatch(/hunter2|"pw"/);
+    expect(errors).toEqual([]);
+    expect(() => recorder({ auditFailedLogins: 'yes' as never })).toThrow(/options\.auditFailedLogins/);
+  });
+
+  test('a password reset asked for by nobody signed in is on the user the body names', async () => {
+    const { r } = recorder();
+    const state = new RequestAudit();
+    state.body = { message: 'If the address is known, a link is on its way' };
+    r.finish(
+      state,
+      facts({
+        method: 'POST',
+        route: '/auth/forgot-password',
+        path: '/auth/forgot-password',
+        params: {},
+        status: 202,
+        user: undefined,
+        requestBody: { email: 'ann@x.io' },
+      }),
+    );
+    expect((await sent()).map((e) => [e.action, e.resource])).toEqual([
+      ['user.password_reset_requested', { type: 'user', id: 'ann@x.io' }],
+    ]);
+  });
+
   test('ORM models are read through toJSON()', async () => {
     const { r } = recorder();
     class Model {
