@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -44,7 +45,13 @@ const versions = (framework: string, root: string, variants: Record<string, Reco
     },
   }));
 
+// What packages/core/tsup.config.ts writes into the build, so the sources see the same User-Agent.
+const coreVersion = (
+  JSON.parse(readFileSync(src('./packages/core/package.json'), 'utf8')) as { version: string }
+).version;
+
 export default defineConfig({
+  define: { __AUDITLEDGE_VERSION__: JSON.stringify(coreVersion) },
   resolve: { alias },
   test: {
     testTimeout: 20_000,

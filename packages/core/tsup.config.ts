@@ -1,4 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'tsup';
+
+const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 export default defineConfig({
   entry: { index: 'src/index.ts', adapter: 'src/adapter/index.ts', testing: 'src/testing.ts' },
@@ -10,4 +15,8 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
+  // The CJS build goes through sucrase (tsup's splitting), which names classes `_class`: keep the real names.
+  keepNames: true,
+  // The User-Agent's version, from the manifest at build time (never a literal to keep in step).
+  define: { __AUDITLEDGE_VERSION__: JSON.stringify(version) },
 });

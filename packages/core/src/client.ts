@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import { backoffDelay } from './backoff.js';
 import { type Deferred, DeliveryQueue, type QueuedEvent, toUndelivered } from './deliveryQueue.js';
-import { AuditLedgeError, AuditLedgeValidationError } from './errors.js';
+import { AuditLedgeError, AuditLedgeValidationError, type RequestLabel } from './errors.js';
 import { pageThrough, pagingOptions } from './eventPages.js';
 import { streamResponse } from './exportStream.js';
 import { createHttpTransport } from './httpTransport.js';
@@ -37,8 +37,9 @@ import type {
 import { uuidv7 } from './uuid.js';
 import { type EventPayload, validateEvent } from './validate.js';
 
-const VERSION = '0.1.0';
-const READ_RETRIES = 2;
+declare const __AUDITLEDGE_VERSION__: string | undefined;
+/** Written in by the build (tsup's `define`) from package.json; tests on the sources see vitest's. */
+const VERSION = typeof __AUDITLEDGE_VERSION__ === 'string' ? __AUDITLEDGE_VERSION__ : 'source';
 const noop = () => {};
 const HEADER_SAFE = /^[\x21-\x7e]{1,200}$/;
 /**
@@ -72,6 +73,10 @@ function quiet(result: unknown): void {
 export class AuditLedge {
   #apiKey: string;
   #authorization: string;
+  /** Every key this client has used, longest first: an error echoing an old one is scrubbed too. */
+  #secrets: string[] = [];
+  /** The base URL as messages show it: no credentials, no trailing slash. */
+  readonly #displayBase: string;
   readonly #options: ResolvedOptions;
   readonly #transport: Transport;
   readonly #queue: DeliveryQueue;
@@ -101,8 +106,10 @@ export class AuditLedge {
   constructor(apiKey?: string, options: ClientOptions = {}) {
     this.#apiKey = resolveApiKey(apiKey);
     this.#authorization = `Bearer ${this.#apiKey}`;
+    this.#rememberKey(this.#apiKey);
     this.#options = resolveOptions(options);
     const o = this.#options;
+    this.#displayBase = displayBase(o.baseUrl);
     this.#userAgent = `auditledge-node/${VERSION}${o.userAgent ? ` ${o.userAgent}` : ''}`;
     this.#transport =
       o.transport ??
@@ -261,9 +268,10 @@ export class AuditLedge {
         const res = await transport.request(request);
         return { status: res.status, headers: res.headers, body: Readable.from([Buffer.from(res.body)]) };
       },
-      classify: (res) => classifyResponse(res, this.#apiKey),
-      networkError: (err) => (err instanceof AuditLedgeError ? err : networkError(err, this.#apiKey)),
-      retries: READ_RETRIES,
+      classify: (res) => classifyResponse(res, this.#label('GET', path), this.#secrets),
+      networkError: (err) =>
+        err instanceof AuditLedgeError ? err : networkError(err, this.#label('GET', path), this.#secrets),
+      retries: o.readRetries,
       delay: (attempt, retryAfter) =>
         Math.min(retryAfter ?? backoffDelay(attempt, o.retryBaseDelay, o.maxRetryDelay), o.maxRetryDelay),
       signal,
@@ -374,6 +382,7 @@ export class AuditLedge {
   setApiKey(apiKey: string): void {
     this.#apiKey = resolveApiKey(apiKey);
     this.#authorization = `Bearer ${this.#apiKey}`;
+    this.#rememberKey(this.#apiKey);
     this.#queue.resumeIfUnauthorized();
   }
 
@@ -430,6 +439,17 @@ export class AuditLedge {
     return id;
   }
 
+  #rememberKey(key: string): void {
+    if (this.#secrets.includes(key)) return;
+    // Longest first, so a key that extends an older one is scrubbed whole.
+    this.#secrets = [...this.#secrets, key].sort((a, b) => b.length - a.length);
+  }
+
+  /** `GET https://api.auditledge.com/v1/events?limit=5`, for error messages. */
+  #label(method: string, path: string): RequestLabel {
+    return { method, url: this.#displayBase + path };
+  }
+
   #headers(idempotencyKey?: string): Record<string, string> {
     if (idempotencyKey === undefined) {
       return {
@@ -454,18 +474,20 @@ export class AuditLedge {
       body: event.body,
       timeout: this.#options.timeout,
     };
+    const label = this.#label('POST', '/v1/events');
     return this.#transport.request(request).then(
-      (res) => classifyResponse(res, this.#apiKey),
+      (res) => classifyResponse(res, label, this.#secrets),
       (err: unknown) => ({
         type: 'retry' as const,
-        error: networkError(err, this.#apiKey),
+        error: networkError(err, label, this.#secrets),
         retryAfter: undefined,
       }),
     );
   }
 
-  /** A GET with the client's auth and timeout, retrying transient failures a couple of times. */
+  /** A GET with the client's auth and timeout, retrying transient failures `readRetries` times. */
   async #read(path: () => string, signal?: AbortSignal): Promise<string> {
+    if (this.#shutdown !== undefined) throw closedForReads();
     const request: TransportRequest = {
       method: 'GET',
       path: path(),
@@ -473,15 +495,16 @@ export class AuditLedge {
       timeout: this.#options.timeout,
       signal,
     };
+    const label = this.#label('GET', request.path);
     for (let attempt = 0; ; attempt++) {
       let outcome: Outcome;
       try {
-        outcome = classifyResponse(await this.#transport.request(request), this.#apiKey);
+        outcome = classifyResponse(await this.#transport.request(request), label, this.#secrets);
       } catch (err) {
-        outcome = { type: 'retry', error: networkError(err, this.#apiKey), retryAfter: undefined };
+        outcome = { type: 'retry', error: networkError(err, label, this.#secrets), retryAfter: undefined };
       }
       if (outcome.type === 'delivered') return outcome.body;
-      if (outcome.type !== 'retry' || attempt >= READ_RETRIES) throw outcome.error;
+      if (outcome.type !== 'retry' || attempt >= this.#options.readRetries) throw outcome.error;
       const delay =
         outcome.retryAfter ??
         backoffDelay(attempt + 1, this.#options.retryBaseDelay, this.#options.maxRetryDelay);
@@ -577,6 +600,11 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
     else signal.addEventListener('abort', onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
+}
+
+function displayBase(baseUrl: string): string {
+  const url = new URL(baseUrl);
+  return url.origin + url.pathname.replace(/\/+$/, '');
 }
 
 function closedForReads(): AuditLedgeError {

@@ -27,11 +27,33 @@ export interface AuditLedgeErrorOptions {
   reason?: DropReason;
 }
 
+// Registered symbols brand each class (as undici does): `instanceof` then holds across two copies
+// of this package (an app's and an adapter's, or the ESM and the CJS build loaded side by side).
+const kError = Symbol.for('auditledge.error.AuditLedgeError');
+const kValidationError = Symbol.for('auditledge.error.AuditLedgeValidationError');
+const kNotFoundError = Symbol.for('auditledge.error.AuditLedgeNotFoundError');
+
+/**
+ * Marks a class's instances with `brand`. On the prototype, out of the declared type: a member
+ * keyed by a unique symbol would make two copies of these types incompatible with each other.
+ */
+const brand = (target: abstract new (...args: never[]) => unknown, symbol: symbol): void => {
+  Object.defineProperty(target.prototype, symbol, { value: true });
+};
+
+const branded = (value: unknown, brand: symbol): boolean =>
+  value !== null &&
+  (typeof value === 'object' || typeof value === 'function') &&
+  (value as Record<symbol, unknown>)[brand] === true;
+
 /**
  * The one error family of Auditledge. `code` is stable; `status` is set for HTTP failures.
  * Messages never contain the API key or request headers.
  */
 export class AuditLedgeError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return branded(value, kError);
+  }
   override name = 'AuditLedgeError';
   readonly code: AuditLedgeErrorCode;
   readonly status: number | undefined;
@@ -57,6 +79,9 @@ export class AuditLedgeError extends Error {
 
 /** An event or option failed local validation; `field` names the offending path (`actor.id`). */
 export class AuditLedgeValidationError extends AuditLedgeError {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return branded(value, kValidationError);
+  }
   override name = 'AuditLedgeValidationError';
   readonly field: string;
 
@@ -72,12 +97,19 @@ export class AuditLedgeValidationError extends AuditLedgeError {
 
 /** `get(id)` of an event that does not exist (or belongs to another account). */
 export class AuditLedgeNotFoundError extends AuditLedgeError {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return branded(value, kNotFoundError);
+  }
   override name = 'AuditLedgeNotFoundError';
 
   constructor(message: string) {
     super('AL_ERR_NOT_FOUND', message, { status: 404 });
   }
 }
+
+brand(AuditLedgeError, kError);
+brand(AuditLedgeValidationError, kValidationError);
+brand(AuditLedgeNotFoundError, kNotFoundError);
 
 const statusCodes: Record<number, AuditLedgeErrorCode> = {
   400: 'AL_ERR_BAD_REQUEST',
@@ -87,23 +119,39 @@ const statusCodes: Record<number, AuditLedgeErrorCode> = {
   429: 'AL_ERR_QUOTA_EXCEEDED',
 };
 
-/** Replaces every occurrence of `secret` in `text`: servers and proxies sometimes echo credentials. */
-export function scrub(text: string, secret: string | undefined): string {
-  return secret && text.includes(secret) ? text.split(secret).join('[REDACTED]') : text;
+/** Replaces every occurrence of each secret in `text`: servers and proxies sometimes echo credentials. */
+export function scrub(text: string, secrets: Iterable<string> | string | undefined): string {
+  if (secrets === undefined) return text;
+  for (const secret of typeof secrets === 'string' ? [secrets] : secrets) {
+    if (secret && text.includes(secret)) text = text.split(secret).join('[REDACTED]');
+  }
+  return text;
+}
+
+/** Which request failed, for messages: `POST https://api.auditledge.com/v1/events`. Never holds credentials. */
+export interface RequestLabel {
+  method: string;
+  url: string;
 }
 
 /**
- * Builds the error for a non-2xx answer, using the API's `{ error }` message when there is one.
- * `secret` (the API key) is scrubbed from that message.
+ * Builds the error for a non-2xx answer, naming the request and using the API's `{ error }`
+ * message when there is one. Every secret (API keys this client has used) is scrubbed from it.
  */
-export function httpError(status: number, body: string, secret?: string): AuditLedgeError {
-  let message = `Auditledge API answered ${status}`;
+export function httpError(
+  status: number,
+  body: string,
+  request: RequestLabel,
+  secrets?: Iterable<string> | string,
+): AuditLedgeError {
+  let message = `Auditledge API answered ${status} to ${request.method} ${request.url}`;
   try {
     const parsed = JSON.parse(body) as { error?: unknown };
-    if (typeof parsed?.error === 'string') message += `: ${scrub(parsed.error, secret)}`;
+    if (typeof parsed?.error === 'string') message += `: ${parsed.error}`;
   } catch {
     // Not JSON (a proxy's HTML page, say): the status alone is the message.
   }
+  message = scrub(message, secrets);
   if (status === 404) return new AuditLedgeNotFoundError(message);
   const code = statusCodes[status] ?? (status >= 500 ? 'AL_ERR_SERVER' : 'AL_ERR_HTTP');
   return new AuditLedgeError(code, message, { status });

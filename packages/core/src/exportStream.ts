@@ -2,10 +2,7 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuditLedgeError } from './errors.js';
 import type { Outcome } from './outcome.js';
-import type { TransportResponse, TransportStreamResponse } from './transport.js';
-
-/** What is read of an error answer's body: it only feeds the error's message. */
-const MAX_ERROR_BODY_BYTES = 16 * 1024;
+import { MAX_ERROR_BODY_BYTES, type TransportResponse, type TransportStreamResponse } from './transport.js';
 
 /** How `exportStream()` opens its response and judges a failed attempt; the client supplies it. */
 export interface StreamSource {

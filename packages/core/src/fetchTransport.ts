@@ -1,6 +1,12 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import type { Transport, TransportRequest, TransportResponse, TransportStreamResponse } from './transport.js';
+import {
+  MAX_ERROR_BODY_BYTES,
+  type Transport,
+  type TransportRequest,
+  type TransportResponse,
+  type TransportStreamResponse,
+} from './transport.js';
 
 /**
  * A transport on the global `fetch`, for runtimes without undici's Pool (Deno, Bun,
@@ -25,7 +31,7 @@ export function createFetchTransport(baseUrl: string, fetchImpl: typeof fetch = 
           body: req.body ?? null,
           signal: controller.signal,
         });
-        const body = await res.text();
+        const body = res.ok ? await res.text() : await readCapped(res, controller);
         return { status: res.status, headers: headersOf(res), body };
       } finally {
         clearTimeout(timer);
@@ -66,6 +72,22 @@ export function createFetchTransport(baseUrl: string, fetchImpl: typeof fetch = 
         controller.abort(Object.assign(new Error('destroyed'), { code: 'ECANCELED' }));
     },
   };
+}
+
+/** The start of an error body; the rest is abandoned, since it only feeds a message. */
+async function readCapped(res: Response, controller: AbortController): Promise<string> {
+  if (res.body === null) return '';
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  const reader = res.body.getReader();
+  while (bytes < MAX_ERROR_BODY_BYTES) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    bytes += value.byteLength;
+  }
+  if (bytes >= MAX_ERROR_BODY_BYTES) controller.abort(new Error('error body over the read cap'));
+  return Buffer.concat(chunks).subarray(0, MAX_ERROR_BODY_BYTES).toString('utf8');
 }
 
 function headersOf(res: Response): Record<string, string> {

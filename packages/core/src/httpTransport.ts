@@ -1,6 +1,12 @@
 import { type Dispatcher, Pool } from 'undici';
 import { StreamHandler, withSignal } from './httpStream.js';
-import type { Transport, TransportRequest, TransportResponse, TransportStreamResponse } from './transport.js';
+import {
+  MAX_ERROR_BODY_BYTES,
+  type Transport,
+  type TransportRequest,
+  type TransportResponse,
+  type TransportStreamResponse,
+} from './transport.js';
 
 export interface HttpTransportOptions {
   baseUrl: string;
@@ -18,6 +24,8 @@ class Collector implements Dispatcher.DispatchHandler {
   #status = 0;
   #headers: TransportResponse['headers'] = {};
   #chunks: Buffer[] = [];
+  #bytes = 0;
+  #done = false;
   readonly #resolve: (res: TransportResponse) => void;
   readonly #reject: (err: Error) => void;
 
@@ -37,11 +45,23 @@ class Collector implements Dispatcher.DispatchHandler {
     this.#headers = headers;
   }
 
-  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#done) return;
     this.#chunks.push(chunk);
+    this.#bytes += chunk.length;
+    const error = this.#status < 200 || this.#status >= 300;
+    if (error && this.#bytes >= MAX_ERROR_BODY_BYTES) {
+      // Enough to build the message; the rest may never end. Answer now, then drop the connection.
+      const head = Buffer.concat(this.#chunks).subarray(0, MAX_ERROR_BODY_BYTES);
+      this.#chunks = [head];
+      this.onResponseEnd();
+      controller.abort(new Error('error body over the read cap'));
+    }
   }
 
   onResponseEnd(): void {
+    if (this.#done) return;
+    this.#done = true;
     const body =
       this.#chunks.length === 1
         ? this.#chunks[0]!.toString('utf8')
@@ -50,6 +70,8 @@ class Collector implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    if (this.#done) return;
+    this.#done = true;
     this.#reject(err);
   }
 }

@@ -18,7 +18,10 @@ export interface ErrorContext {
 }
 
 export interface ClientOptions {
-  /** API origin (and optional path prefix). @default process.env.AUDITLEDGE_BASE_URL ?? 'https://api.auditledge.com' */
+  /**
+   * API origin (and optional path prefix of a proxy), without `/v1`: the client adds `/v1/...`
+   * itself, and a base URL ending in `/v1` is refused. @default process.env.AUDITLEDGE_BASE_URL ?? 'https://api.auditledge.com'
+   */
   baseUrl?: string;
   /** Per-request timeout in ms (connect, headers and body each). @default 10000 */
   timeout?: number;
@@ -38,6 +41,11 @@ export interface ClientOptions {
   maxRetries?: number;
   /** An event still failing transiently this long after it was enqueued is dropped (`expired`), in ms. @default 3600000 */
   maxEventAge?: number;
+  /**
+   * Transient failures (5xx, 408, timeouts, resets) a read (`query`, `get`, `export`, `usage`,
+   * `events`, `exportStream`) retries before it rejects; `0` rejects at the first. @default 2
+   */
+  readRetries?: number;
   /** First backoff delay after a transient failure, in ms; doubles per failure, with full jitter. @default 250 */
   retryBaseDelay?: number;
   /** Longest backoff delay, in ms (a `Retry-After` is honoured up to this too). @default 30000 */
@@ -94,6 +102,7 @@ export const defaults = {
   maxQueueBytes: 16 * 1024 * 1024,
   maxEventBytes: 64 * 1024,
   maxRetries: 10,
+  readRetries: 2,
   maxEventAge: 60 * 60 * 1000,
   retryBaseDelay: 250,
   maxRetryDelay: 30_000,
@@ -122,6 +131,7 @@ const minimums: Record<NumericOption, number> = {
   maxQueueBytes: 1024,
   maxEventBytes: 256,
   maxRetries: 0,
+  readRetries: 0,
   maxEventAge: 0,
   retryBaseDelay: 0,
   maxRetryDelay: 0,
@@ -162,6 +172,14 @@ export function resolveOptions(options: ClientOptions = {}): ResolvedOptions {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new AuditLedgeValidationError('options.baseUrl', 'must be an absolute http(s) URL');
+  }
+  // Every request would go to /v1/v1/... and be dropped as a 404: say so now instead.
+  if (/(?:^|\/)v1$/i.test(url.pathname.replace(/\/+$/, ''))) {
+    const without = `${url.origin}${url.pathname.replace(/\/+$/, '').replace(/\/v1$/i, '')}`;
+    throw new AuditLedgeValidationError(
+      'options.baseUrl',
+      `must not end with /v1: the client adds /v1/... to it (use '${without}')`,
+    );
   }
   return resolved;
 }

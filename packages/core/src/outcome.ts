@@ -1,5 +1,5 @@
 import { parseRetryAfter } from './backoff.js';
-import { AuditLedgeError, httpError, scrub } from './errors.js';
+import { AuditLedgeError, httpError, type RequestLabel, scrub } from './errors.js';
 import type { TransportResponse } from './transport.js';
 
 /** What one delivery attempt means for the queue. The queue itself knows nothing of HTTP. */
@@ -17,11 +17,15 @@ export type Outcome =
       retryAfter: number | undefined;
     };
 
-/** Maps an HTTP answer to what the queue should do with the event; `secret` is kept out of messages. */
-export function classifyResponse(res: TransportResponse, secret?: string): Outcome {
+/** Maps an HTTP answer to what the queue should do with the event; `secrets` are kept out of messages. */
+export function classifyResponse(
+  res: TransportResponse,
+  request: RequestLabel,
+  secrets?: Iterable<string>,
+): Outcome {
   const { status } = res;
   if (status >= 200 && status < 300) return { type: 'delivered', body: res.body };
-  const error = httpError(status, res.body, secret);
+  const error = httpError(status, res.body, request, secrets);
   const retryAfter = parseRetryAfter(res.headers['retry-after']);
   if (status === 401 || status === 403) return { type: 'pause', state: 'unauthorized', error, retryAfter };
   if (status === 429) return { type: 'pause', state: 'quota_exceeded', error, retryAfter };
@@ -38,12 +42,23 @@ const TIMEOUT_CODES = new Set([
 ]);
 
 /** Wraps a transport failure (never an HTTP status) in our error family, keeping only its code and message. */
-export function networkError(err: unknown, secret?: string): AuditLedgeError {
+export function networkError(
+  err: unknown,
+  request: RequestLabel,
+  secrets?: Iterable<string>,
+): AuditLedgeError {
   const code = (err as { code?: unknown } | null)?.code;
-  const detail = scrub(err instanceof Error ? err.message : String(err), secret);
+  const target = `${request.method} ${request.url}`;
   if (typeof code === 'string' && TIMEOUT_CODES.has(code)) {
-    return new AuditLedgeError('AL_ERR_TIMEOUT', `Auditledge API request timed out (${code})`);
+    return new AuditLedgeError(
+      'AL_ERR_TIMEOUT',
+      scrub(`Auditledge API request ${target} timed out (${code})`, secrets),
+    );
   }
+  const detail = err instanceof Error ? err.message : String(err);
   const suffix = typeof code === 'string' ? ` (${code})` : '';
-  return new AuditLedgeError('AL_ERR_NETWORK', `Auditledge API unreachable: ${detail}${suffix}`);
+  return new AuditLedgeError(
+    'AL_ERR_NETWORK',
+    scrub(`Auditledge API unreachable for ${target}: ${detail}${suffix}`, secrets),
+  );
 }

@@ -1,5 +1,11 @@
 import type { Readable } from 'node:stream';
 
+/**
+ * What a transport reads of a non-2xx answer's body: it only feeds the error's message, and a
+ * 5xx whose body never ends must not grow memory. The rest is abandoned (the request aborted).
+ */
+export const MAX_ERROR_BODY_BYTES = 16 * 1024;
+
 /** One HTTP exchange, as the client asks for it. */
 export interface TransportRequest {
   method: 'GET' | 'POST';
@@ -32,7 +38,8 @@ export interface TransportStreamResponse {
 
 /**
  * The HTTP layer, replaceable for tests and other runtimes. `request` rejects on network
- * failures and timeouts only; any HTTP status resolves.
+ * failures and timeouts only; any HTTP status resolves. For a non-2xx status, read at most
+ * `MAX_ERROR_BODY_BYTES` of the body.
  * Errors should carry a `code` (`UND_ERR_HEADERS_TIMEOUT`, `ECONNRESET`...) so timeouts are told apart.
  */
 export interface Transport {

@@ -1,4 +1,5 @@
 import { AuditLedgeValidationError } from './errors.js';
+import { parseTimestamp, storable } from './timestamp.js';
 import type { AuditEventInput } from './types.js';
 
 /** The body of `POST /v1/events` after validation, with `timestamp` always set. */
@@ -14,8 +15,6 @@ export interface EventPayload {
 const EVENT_KEYS = new Set(['actor', 'action', 'resource', 'organization_id', 'metadata', 'timestamp']);
 const ACTOR_KEYS = new Set(['id', 'name', 'email']);
 const RESOURCE_KEYS = new Set(['type', 'id', 'name']);
-// ISO 8601 date-time with an explicit zone, or a plain date (taken as UTC midnight).
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/i;
 const MAX_DEPTH = 32;
 
 // Formatting a date costs more than the rest of validation; events arrive many per millisecond.
@@ -99,11 +98,17 @@ function checkJson(value: unknown, path: string, depth: number, seen: unknown[])
 function normalizeTimestamp(value: unknown): string {
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) fail('timestamp', 'is an invalid Date');
+    if (!storable(value.getTime())) fail('timestamp', 'must be between the years 1 and 9999 (UTC)');
     return value.toISOString();
   }
   if (typeof value !== 'string') return fail('timestamp', 'must be a Date or an ISO 8601 string');
-  const ms = Date.parse(value);
-  if (!ISO_8601.test(value) || Number.isNaN(ms)) fail('timestamp', 'must be a valid ISO 8601 date-time');
+  const ms = parseTimestamp(value);
+  if (ms === undefined) {
+    return fail(
+      'timestamp',
+      'must be a real ISO 8601 date or date-time with a zone, years 1-9999 (e.g. 2024-03-07T10:00:00Z)',
+    );
+  }
   return new Date(ms).toISOString();
 }
 

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 
@@ -33,5 +34,54 @@ describe('built package', () => {
        console.log(typeof AuditLedge, field);`,
     ]);
     expect(out).toBe('function actor');
+  });
+
+  test('both builds print real class names, and instanceof holds across them', () => {
+    const out = run([
+      '--input-type=module',
+      '-e',
+      `import { createRequire } from 'node:module';
+       import { inspect } from 'node:util';
+       import * as esm from '@auditledge/core';
+       const cjs = createRequire(process.cwd() + '/')('@auditledge/core');
+       const lines = [];
+       for (const [build, other] of [[esm, cjs], [cjs, esm]]) {
+         const v = new build.AuditLedgeValidationError('actor.id', 'is required');
+         const n = new build.AuditLedgeNotFoundError('gone');
+         const e = new build.AuditLedgeError('AL_ERR_HTTP', 'm');
+         lines.push([
+           build.AuditLedgeError.name, build.AuditLedgeValidationError.name,
+           inspect(v).split('\\n')[0], inspect(e).split('\\n')[0],
+           v instanceof other.AuditLedgeError, v instanceof other.AuditLedgeValidationError,
+           n instanceof other.AuditLedgeNotFoundError, e instanceof other.AuditLedgeValidationError,
+           new Error('x') instanceof other.AuditLedgeError, null instanceof other.AuditLedgeError,
+         ].join('|'));
+       }
+       console.log(lines.join('\\n'));`,
+    ]);
+    const expected =
+      'AuditLedgeError|AuditLedgeValidationError|AuditLedgeValidationError: Invalid actor.id: is required|AuditLedgeError: m|true|true|true|false|false|false';
+    expect(out.split('\n')).toEqual([expected, expected]);
+  });
+
+  test('the User-Agent carries the version in package.json, in both builds', () => {
+    const { version } = JSON.parse(readFileSync(`${pkgDir}/package.json`, 'utf8')) as { version: string };
+    const script = `
+      const http = require('node:http');
+      const server = http.createServer((req, res) => {
+        res.end(JSON.stringify({ plan: req.headers['user-agent'] }));
+      }).listen(0, '127.0.0.1', async () => {
+        const { AuditLedge } = LOAD;
+        const audit = new AuditLedge('al_x', { baseUrl: 'http://127.0.0.1:' + server.address().port });
+        console.log((await audit.usage()).plan);
+        await audit.shutdown();
+        server.close();
+      });`;
+    for (const load of ["require('@auditledge/core')", "await import('@auditledge/core')"]) {
+      expect(run(['-e', script.replace('LOAD', load)])).toBe(`auditledge-node/${version}`);
+    }
+    // No literal to keep in step: the sources take it from the build.
+    const client = readFileSync(`${pkgDir}/src/client.ts`, 'utf8');
+    expect(client).not.toMatch(/['"`]\d+\.\d+\.\d+['"`]/);
   });
 });

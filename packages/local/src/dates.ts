@@ -61,9 +61,12 @@ function daysInMonth(year: number, month: number): number {
   return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
 }
 
-/** `toISOString` in the fixed 24-character form the store sorts on, or null outside years 0-9999. */
+/**
+ * `toISOString` in the fixed 24-character form the store sorts on, or null outside years
+ * 1-9999 (there is no year 0 in the calendar the API's dates follow).
+ */
 export function toStoredTimestamp(ms: number): string | null {
   if (!Number.isFinite(ms)) return null;
   const iso = new Date(ms).toISOString();
-  return iso.length === 24 ? iso : null;
+  return iso.length === 24 && !iso.startsWith('0000') ? iso : null;
 }

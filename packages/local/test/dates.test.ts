@@ -46,8 +46,10 @@ describe('parseIsoDate', () => {
     );
   });
 
-  test('toStoredTimestamp refuses years outside 0-9999', () => {
+  test('toStoredTimestamp refuses years outside 1-9999', () => {
     expect(toStoredTimestamp(Date.parse('9999-12-31T23:59:59.999Z'))).toBe('9999-12-31T23:59:59.999Z');
+    expect(toStoredTimestamp(Date.parse('0001-01-01T00:00:00.000Z'))).toBe('0001-01-01T00:00:00.000Z');
+    expect(toStoredTimestamp(Date.parse('0001-01-01T00:00:00.000Z') - 1)).toBeNull(); // year 0
     expect(toStoredTimestamp(Date.parse('9999-12-31T23:59:59.999Z') + 1)).toBeNull();
     expect(toStoredTimestamp(Number.NaN)).toBeNull();
   });
