@@ -49,6 +49,8 @@ const HEADER_SAFE = /^[\x21-\x7e]{1,200}$/;
 const kCountUnrecorded = Symbol.for('auditledge.countUnrecorded');
 /** How adapters hand over an event still being built by async mappers, for `flush()` to wait on. */
 const kTrackBuild = Symbol.for('auditledge.trackBuild');
+/** How adapters learn the size an event may have, to cut metadata down to it. */
+const kMaxEventBytes = Symbol.for('auditledge.maxEventBytes');
 
 /** A handler the app gave us may return a promise: its rejection must not become unhandled. */
 function quiet(result: unknown): void {
@@ -367,6 +369,11 @@ export class AuditLedge {
   /** Counts a request an adapter could not record (see `stats().unrecorded`). */
   [kCountUnrecorded](reason: UnrecordedReason): void {
     if (reason in this.#unrecorded) this.#unrecorded[reason]++;
+  }
+
+  /** `maxEventBytes`, for adapters that cut oversized metadata rather than lose the event. */
+  get [kMaxEventBytes](): number {
+    return this.#options.maxEventBytes;
   }
 
   /** Holds `flush()` until an adapter's event built by async mappers is enqueued (or given up). */

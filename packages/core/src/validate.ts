@@ -57,30 +57,38 @@ function checkKeys(value: object, allowed: Set<string>, prefix: string): void {
   }
 }
 
-/** Walks metadata once: JSON values only, no cycles, bounded depth. */
-function checkJson(value: unknown, path: string, depth: number, seen: unknown[]): void {
+/**
+ * Walks metadata once: JSON values only, no cycles, bounded depth. A bigint is accepted and
+ * sent as its decimal string (as ids are); returns whether one was seen, so the caller copies.
+ */
+function checkJson(value: unknown, path: string, depth: number, seen: unknown[]): boolean {
   switch (typeof value) {
+    case 'bigint':
+      return true;
     case 'string':
     case 'boolean':
-      return;
+      return false;
     case 'number':
       if (!Number.isFinite(value))
         fail(path, 'must be a finite number (NaN and Infinity do not survive JSON)');
-      return;
+      return false;
     case 'undefined':
-      return; // dropped by JSON, like JSON.stringify does for object members
+      return false; // dropped by JSON, like JSON.stringify does for object members
     case 'object': {
       if (value === null || value instanceof Date) {
         if (value instanceof Date && Number.isNaN(value.getTime())) fail(path, 'is an invalid Date');
-        return;
+        return false;
       }
+      let bigints = false;
       if (depth >= MAX_DEPTH) fail(path, `nests deeper than ${MAX_DEPTH} levels`);
       if (seen.includes(value)) fail(path, 'contains a circular reference');
       seen.push(value);
       if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) checkJson(value[i], `${path}[${i}]`, depth + 1, seen);
+        for (let i = 0; i < value.length; i++)
+          bigints = checkJson(value[i], `${path}[${i}]`, depth + 1, seen) || bigints;
       } else if (isPlainObject(value)) {
-        for (const key of Object.keys(value)) checkJson(value[key], `${path}.${key}`, depth + 1, seen);
+        for (const key of Object.keys(value))
+          bigints = checkJson(value[key], `${path}.${key}`, depth + 1, seen) || bigints;
       } else {
         fail(
           path,
@@ -88,11 +96,29 @@ function checkJson(value: unknown, path: string, depth: number, seen: unknown[])
         );
       }
       seen.pop();
-      return;
+      return bigints;
     }
     default:
-      fail(path, `cannot be serialized to JSON (got ${typeof value})`);
+      return fail(path, `cannot be serialized to JSON (got ${typeof value})`);
   }
+}
+
+/**
+ * A copy of JSON-checked metadata with every bigint as its decimal string: `{ n: 10n }` is
+ * sent as `{ "n": "10" }`, by the client and by the adapters alike.
+ *
+ * @example
+ * bigintsToStrings({ amount: 12345678901234567890n }); // { amount: '12345678901234567890' }
+ */
+export function bigintsToStrings(value: unknown): unknown {
+  if (typeof value === 'bigint') return String(value);
+  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+  if (Array.isArray(value)) return value.map(bigintsToStrings);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    if (key !== '__proto__') out[key] = bigintsToStrings((value as Record<string, unknown>)[key]);
+  }
+  return out;
 }
 
 function normalizeTimestamp(value: unknown): string {
@@ -123,6 +149,7 @@ export function validateEvent(input: AuditEventInput, now?: Date): EventPayload 
   if (!isPlainObject(input)) fail('event', 'must be an object');
   checkKeys(input, EVENT_KEYS, '');
   const { actor, resource, metadata } = input;
+  let metadataOut: unknown = metadata;
   if (!isPlainObject(actor)) fail('actor', actor === undefined ? 'is required' : 'must be an object');
   checkKeys(actor, ACTOR_KEYS, 'actor.');
   requiredString(actor.id, 'actor.id');
@@ -138,7 +165,7 @@ export function validateEvent(input: AuditEventInput, now?: Date): EventPayload 
   optionalString(input.organization_id, 'organization_id');
   if (metadata !== undefined && metadata !== null) {
     if (!isPlainObject(metadata)) fail('metadata', 'must be a plain object');
-    checkJson(metadata, 'metadata', 0, []);
+    if (checkJson(metadata, 'metadata', 0, [])) metadataOut = bigintsToStrings(metadata);
   }
   const payload: EventPayload = {
     actor,
@@ -152,6 +179,6 @@ export function validateEvent(input: AuditEventInput, now?: Date): EventPayload 
           : isoNow(),
   };
   if (input.organization_id != null) payload.organization_id = input.organization_id;
-  if (metadata != null) payload.metadata = metadata as Record<string, unknown>;
+  if (metadataOut != null) payload.metadata = metadataOut as Record<string, unknown>;
   return payload;
 }

@@ -4,12 +4,14 @@ import type { AuditEventInput } from '../types.js';
 import { deriveRoute, isLoginRoute } from './deriveRoute.js';
 import { EventResolver, PENDING } from './eventResolver.js';
 import type { FinishedRequest } from './facts.js';
+import { fitMetadata } from './fitMetadata.js';
 import type { RequestAudit } from './handle.js';
 import { type NormalizedOptions, normalizeOptions } from './options.js';
 import type { RouteSpec } from './spec.js';
 import type { AuditOptions } from './types.js';
 import {
   countUnrecorded,
+  emitWarning,
   trackBuild,
   UnrecordedError,
   unrecordedReason,
@@ -115,9 +117,9 @@ export class AuditRecorder<Req> {
       try {
         if (step === 0) {
           if (state.failure !== undefined) throw state.failure;
-          if (!resolver.skipped()) this.enqueue(resolver.requestEvent());
+          if (!resolver.skipped()) this.enqueue(resolver.requestEvent(), facts);
         } else {
-          this.enqueue(resolver.extraEvent(events![step - 1]!));
+          this.enqueue(resolver.extraEvent(events![step - 1]!), facts);
         }
       } catch (error) {
         if (error === PENDING) {
@@ -152,8 +154,50 @@ export class AuditRecorder<Req> {
     });
   }
 
-  private enqueue(event: AuditEventInput): void {
-    this.options.client.enqueue(event);
+  /**
+   * Enqueues an event; one the client refuses for its metadata (over `maxEventBytes`, or a
+   * value JSON cannot hold) is sent with the metadata cut to fit and `metadata_truncated: true`
+   * rather than lost, and reported. Only that failure pays for the cut.
+   */
+  private enqueue(event: AuditEventInput, facts: FinishedRequest<Req>): void {
+    const client = this.options.client;
+    try {
+      client.enqueue(event);
+    } catch (error) {
+      if (!(error instanceof AuditLedgeValidationError) || !error.field.startsWith('metadata')) throw error;
+      const max = (client as { [kMaxEventBytes]?: unknown })[kMaxEventBytes];
+      const fitted = fitMetadata(event, typeof max === 'number' ? max : Number.POSITIVE_INFINITY);
+      if (fitted === undefined) throw error;
+      client.enqueue(fitted);
+      this.reportTruncated(error, facts);
+    }
+  }
+
+  /** The event was recorded with cut metadata: `onError`, or one warning per recorder. */
+  private reportTruncated(cause: AuditLedgeValidationError, facts: FinishedRequest<Req>): void {
+    const onError = this.options.onError;
+    const message =
+      `cut to fit for ${facts.method} ${facts.route ?? '(no route)'}, the event recorded with ` +
+      `metadata_truncated: true (${cause.message})`;
+    if (onError === undefined) {
+      if (this.warned.has('metadata_truncated')) return;
+      this.warned.add('metadata_truncated');
+      emitWarning(
+        'Auditledge: an audit event was recorded with its metadata cut to fit maxEventBytes or JSON ' +
+          '(marked metadata_truncated: true). Pass onError to the audit middleware to see every case. ' +
+          'This warning is shown once.',
+        'AUDITLEDGE_METADATA_TRUNCATED',
+        message,
+      );
+      return;
+    }
+    try {
+      const err = new AuditLedgeValidationError('metadata', message);
+      const result: unknown = onError(err, { operation: 'mapper', route: facts.route, method: facts.method });
+      if (result instanceof Promise) result.catch(noop);
+    } catch {
+      // onError is the last stop.
+    }
   }
 
   /**
@@ -188,6 +232,8 @@ export class AuditRecorder<Req> {
 }
 
 const noop = () => {};
+/** `maxEventBytes` of an `AuditLedge` client (a registered symbol: it crosses package copies). */
+const kMaxEventBytes = Symbol.for('auditledge.maxEventBytes');
 
 /** Resolves `true` after `ms` (an unref'd timer), or `false` once `promise` settles if sooner. */
 function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
