@@ -26,12 +26,11 @@ class Money {
   constructor(readonly cents: number) {}
 }
 
-/** Values that do not survive JSON (or are not plain data): validation must refuse each one. */
+/** Values that do not survive JSON (or are not plain data): validation must refuse each one (a bigint is not one: it is sent as its decimal string). */
 export const poison = fc.oneof(
   fc.constant(Number.NaN),
   fc.constant(Number.POSITIVE_INFINITY),
   fc.constant(Number.NEGATIVE_INFINITY),
-  fc.bigInt(),
   fc.constant(() => 1),
   fc.constant(Symbol('s')),
   fc.constant(new Map([['a', 1]])),
