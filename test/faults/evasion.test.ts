@@ -69,7 +69,8 @@ describe.each(adapterFrameworks)('%s: a client hanging up does not hide the muta
       await answered.promise;
     }
     const events = await harness.sent();
-    expect(events.map((e) => [e.action, e.resource.id])).toEqual(
+    // Delivery order is not kept (DESIGN: a batch goes out with concurrency): compare as a set.
+    expect(events.map((e) => [e.action, e.resource.id]).sort()).toEqual(
       [1, 2, 3, 4, 5].map((i) => ['invoice.deleted', `inv_${i}`]),
     );
     for (const event of events) expect(event.metadata).toMatchObject({ status: 204, aborted: true });

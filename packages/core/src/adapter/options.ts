@@ -112,6 +112,20 @@ function resolveClient<Req>(
         'Pass either `client` or `apiKey` to the audit middleware, not both',
       );
     }
+    // `auditMiddleware({ client, logger })` would silently drop `logger`: the client is built already.
+    const stray = Object.keys(o).filter(
+      (key) =>
+        !adapterKeys.has(key) && key !== 'onError' && (o as Record<string, unknown>)[key] !== undefined,
+    );
+    if (stray.length > 0) {
+      const names = stray.map((key) => `\`${key}\``).join(', ');
+      throw new AuditLedgeError(
+        'AL_ERR_CONFIG',
+        `${names} ${stray.length === 1 ? 'is a client option' : 'are client options'}, ignored next to \`client\`: ` +
+          `give ${stray.length === 1 ? 'it' : 'them'} to the client you pass (new AuditLedge(apiKey, { ${stray.join(', ')} })), ` +
+          'or pass them here without `client`',
+      );
+    }
     return { client: o.client, ownsClient: false };
   }
   // AUDITLEDGE_TEST=1: an app's own test suite runs unchanged, with no key and no network, and

@@ -32,6 +32,17 @@ describe('normalizeOptions', () => {
     expect(options.client).toBe(client);
     expect(options.ownsClient).toBe(false);
     expect(() => normalizeOptions({ client, apiKey: 'al_y' })).toThrow(AuditLedgeError);
+    // A client option next to `client` would be silently ignored: refused, named.
+    expect(() => normalizeOptions({ client, logger: console } as never)).toThrow(
+      /`logger` is a client option, ignored next to `client`/,
+    );
+    expect(() => normalizeOptions({ client, flushInterval: 5, maxRetries: 2 } as never)).toThrow(
+      /`flushInterval`, `maxRetries` are client options/,
+    );
+    // Adapter options and an explicit undefined are fine.
+    expect(
+      normalizeOptions({ client, onError: () => {}, mapperTimeout: 10, logger: undefined } as never).client,
+    ).toBe(client);
     await client.shutdown({ timeout: 10 });
   });
 
