@@ -9,12 +9,12 @@ export interface ErrorContext {
   /** `deliver` (the background queue), `request` (query/get/export/usage), or an adapter's `mapper`. */
   operation: 'deliver' | 'request' | 'mapper';
   /** The event's id (its Idempotency-Key), for delivery errors. */
-  eventId?: string;
+  eventId?: string | undefined;
   /** Set when the event was dropped. */
-  reason?: DropReason;
+  reason?: DropReason | undefined;
   /** The route template and method, for adapter errors. */
-  route?: string;
-  method?: string;
+  route?: string | undefined;
+  method?: string | undefined;
 }
 
 export interface ClientOptions {
@@ -22,61 +22,61 @@ export interface ClientOptions {
    * API origin (and optional path prefix of a proxy), without `/v1`: the client adds `/v1/...`
    * itself, and a base URL ending in `/v1` is refused. @default process.env.AUDITLEDGE_BASE_URL ?? 'https://api.auditledge.com'
    */
-  baseUrl?: string;
+  baseUrl?: string | undefined;
   /** Per-request timeout in ms (connect, headers and body each). @default 10000 */
-  timeout?: number;
+  timeout?: number | undefined;
   /** Queued events that start a drain at once instead of waiting for `flushInterval`. @default 20 */
-  flushAt?: number;
+  flushAt?: number | undefined;
   /** Longest time an event waits in the queue before a drain starts, in ms. @default 1000 */
-  flushInterval?: number;
+  flushInterval?: number | undefined;
   /** Requests in flight at most (also the keep-alive pool size). @default 64 */
-  concurrency?: number;
+  concurrency?: number | undefined;
   /** Events held in memory (queued or in flight) at most; beyond it new events are dropped with reason `queue_full`. @default 10000 */
-  maxQueueSize?: number;
+  maxQueueSize?: number | undefined;
   /** Bytes of serialized events held in memory (queued or in flight) at most. @default 16777216 (16 MiB) */
-  maxQueueBytes?: number;
+  maxQueueBytes?: number | undefined;
   /** Largest serialized event accepted by `log()`/`enqueue()`, in bytes. @default 65536 */
-  maxEventBytes?: number;
+  maxEventBytes?: number | undefined;
   /** Transient failures (5xx, 408, timeouts, resets) tolerated per event before it is dropped. @default 10 */
-  maxRetries?: number;
+  maxRetries?: number | undefined;
   /** An event still failing transiently this long after it was enqueued is dropped (`expired`), in ms. @default 3600000 */
-  maxEventAge?: number;
+  maxEventAge?: number | undefined;
   /**
    * Transient failures (5xx, 408, timeouts, resets) a read (`query`, `get`, `export`, `usage`,
    * `events`, `exportStream`) retries before it rejects; `0` rejects at the first. @default 2
    */
-  readRetries?: number;
+  readRetries?: number | undefined;
   /** First backoff delay after a transient failure, in ms; doubles per failure, with full jitter. @default 250 */
-  retryBaseDelay?: number;
+  retryBaseDelay?: number | undefined;
   /** Longest backoff delay, in ms (a `Retry-After` is honoured up to this too). @default 30000 */
-  maxRetryDelay?: number;
+  maxRetryDelay?: number | undefined;
   /** Interval between probes while the API answers 401/403, in ms. @default 30000 */
-  authRetryInterval?: number;
+  authRetryInterval?: number | undefined;
   /** Interval between probes while the API answers 429 (monthly quota), in ms. @default 60000 */
-  quotaRetryInterval?: number;
+  quotaRetryInterval?: number | undefined;
   /**
    * When the event loop empties with events still queued (a script or test file that ends
    * without `shutdown()`), they are flushed for at most this long, in ms; what is left then
    * goes to `onDrop` (reason `shutdown`). `0` skips the flush. @default 5000
    */
-  exitFlushTimeout?: number;
+  exitFlushTimeout?: number | undefined;
   /**
    * Called for delivery and request failures, and drops. Never throws into your code; keep it fast.
    * It may be async: a promise it returns that rejects is ignored, never an unhandled rejection.
    */
-  onError?: (error: AuditLedgeError, context: ErrorContext) => void;
+  onError?: ((error: AuditLedgeError, context: ErrorContext) => void) | undefined;
   /**
    * Called once per dropped event with the event itself, e.g. to persist it elsewhere. Events
    * `shutdown()` could not deliver come here too (reason `shutdown`), as well as in its report.
    * It may be async: a promise it returns that rejects is ignored.
    */
-  onDrop?: (event: UndeliveredEvent, reason: DropReason) => void;
+  onDrop?: ((event: UndeliveredEvent, reason: DropReason) => void) | undefined;
   /** Optional pino-style logger (`logger.warn(obj, msg)`). Nothing is printed without one. */
-  logger?: Logger;
+  logger?: Logger | undefined;
   /** Replaces the HTTP layer (tests, other runtimes). @default an undici keep-alive Pool */
-  transport?: Transport;
+  transport?: Transport | undefined;
   /** Extra `User-Agent` suffix, e.g. `my-app/1.2`. */
-  userAgent?: string;
+  userAgent?: string | undefined;
   /**
    * Keeps every accepted event in an on-disk spool until it is delivered or dropped, so a crash,
    * SIGKILL or OOM kill loses nothing written, and a client started later on the same `dir`
@@ -84,7 +84,7 @@ export interface ClientOptions {
    * room for wait on disk instead of being dropped (`queue_full`); past `maxBytes` they are
    * dropped with `spool_full`. See the README's "Durable delivery" section. @default none (memory only)
    */
-  spool?: SpoolOptions;
+  spool?: SpoolOptions | undefined;
 }
 
 export type ResolvedOptions = Required<

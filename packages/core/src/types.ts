@@ -4,8 +4,8 @@ import type { SpoolStats } from './spool/spool.js';
 export interface Actor {
   /** Stable identifier of the user, service or API client. Required. */
   id: string;
-  name?: string | null;
-  email?: string | null;
+  name?: string | null | undefined;
+  email?: string | null | undefined;
 }
 
 /** What the action was performed on. */
@@ -14,7 +14,7 @@ export interface Resource {
   type: string;
   /** Identifier of the resource. Required. */
   id: string;
-  name?: string | null;
+  name?: string | null | undefined;
 }
 
 /** A JSON value, as accepted in `metadata`. */
@@ -37,10 +37,10 @@ export interface AuditEventInput {
   action: string;
   resource: Resource;
   /** Tenant the event belongs to; defaults (server side) to the API key's organization. */
-  organization_id?: string | null;
-  metadata?: Metadata | null;
+  organization_id?: string | null | undefined;
+  metadata?: Metadata | null | undefined;
   /** When it happened; defaults to the moment it was enqueued (not when it was delivered). */
-  timestamp?: Date | string;
+  timestamp?: Date | string | undefined;
 }
 
 /** An event as the API stores and returns it (flat, snake_case). */
@@ -62,27 +62,27 @@ export interface StoredEvent {
 /** Filters of `GET /v1/events` and `GET /v1/events/export`. */
 export interface EventFilters {
   /** Case-insensitive partial match over action, actor_name and resource_type. */
-  search?: string;
+  search?: string | undefined;
   /** Exact actor id. */
-  actor_id?: string;
+  actor_id?: string | undefined;
   /** Case-insensitive partial match. */
-  actor_name?: string;
+  actor_name?: string | undefined;
   /** Case-insensitive partial match. */
-  action?: string;
+  action?: string | undefined;
   /** Exact resource type. */
-  resource_type?: string;
-  organization_id?: string;
+  resource_type?: string | undefined;
+  organization_id?: string | undefined;
   /** Inclusive lower bound. */
-  start_date?: Date | string;
+  start_date?: Date | string | undefined;
   /** Inclusive upper bound. */
-  end_date?: Date | string;
+  end_date?: Date | string | undefined;
 }
 
 export interface QueryFilters extends EventFilters {
   /** Page size. @default 20 (server side) */
-  limit?: number;
+  limit?: number | undefined;
   /** @default 0 */
-  offset?: number;
+  offset?: number | undefined;
 }
 
 export interface QueryResult {
@@ -94,7 +94,7 @@ export interface QueryResult {
 
 export interface ExportOptions extends EventFilters {
   /** @default 'json' */
-  format?: 'json' | 'csv';
+  format?: 'json' | 'csv' | undefined;
 }
 
 /**
@@ -192,7 +192,7 @@ export interface DeliveryStats {
   retries: number;
   state: PipelineState;
   /** Only with the `spool` option: the state of the on-disk spool. */
-  spool?: SpoolStats;
+  spool?: SpoolStats | undefined;
 }
 
 export type PipelineState =
@@ -234,7 +234,7 @@ export interface FlushOptions {
 
 export interface EnqueueOptions {
   /** Reuse an id (Idempotency-Key), to re-send an event from a shutdown report without duplicating it. */
-  id?: string;
+  id?: string | undefined;
 }
 
 /** A pino/console-compatible logger. Every method is optional. */

@@ -10,6 +10,6 @@ export type {
   StatusFilter,
 } from '@auditledge/core/adapter';
 export { defaultRedactKeys } from '@auditledge/core/adapter';
-export type { AuditOptions, RouteAuditSpec } from './types.js';
+export type { AuditOptions, RouteAuditConfig, RouteAuditSpec } from './types.js';
 export { auditledge };
 export default auditledge;

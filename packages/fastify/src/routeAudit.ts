@@ -1,6 +1,6 @@
 import { deriveRoute, type RouteSpec, routeSpec } from '@auditledge/core/adapter';
 import type { FastifyRequest, RouteOptions } from 'fastify';
-import type { RouteAuditSpec } from './types.js';
+import type { RouteAuditConfig, RouteAuditSpec } from './types.js';
 
 /** Where the per-route audit declaration, validated once in `onRoute`, is kept in the route config. */
 export const kRouteSpec = Symbol('auditledge.routeSpec');
@@ -8,7 +8,7 @@ export const kRouteSpec = Symbol('auditledge.routeSpec');
 const kSeen = Symbol('auditledge.seen');
 
 type Config = {
-  audit?: RouteAuditSpec | string | false;
+  audit?: RouteAuditConfig;
   [kRouteSpec]?: RouteSpec<FastifyRequest>;
   [kSeen]?: true;
 };
@@ -26,7 +26,8 @@ export function declareRoute(routeOptions: RouteOptions): RouteSpec<FastifyReque
     routeOptions.config = { ...config, [kSeen]: true } as RouteOptions['config'];
     return undefined;
   }
-  const spec = toSpec(declared);
+  const methods = Array.isArray(routeOptions.method) ? routeOptions.method.join(',') : routeOptions.method;
+  const spec = toSpec(declared, `${methods} ${routeOptions.url}`);
   routeOptions.config = { ...config, [kRouteSpec]: spec, [kSeen]: true } as RouteOptions['config'];
   return spec;
 }
@@ -50,6 +51,10 @@ export function mayCreate(url: string): boolean {
   return deriveRoute(url).idParam === undefined;
 }
 
-function toSpec(declared: RouteAuditSpec | string | false): RouteSpec<FastifyRequest> {
-  return typeof declared === 'string' ? routeSpec(declared) : routeSpec(declared);
+/** Validates `config.audit`; its errors name the field and, when known, the route. */
+function toSpec(declared: RouteAuditConfig, route?: string): RouteSpec<FastifyRequest> {
+  const source = { field: 'config.audit', route };
+  return typeof declared === 'string'
+    ? routeSpec<FastifyRequest>(declared, undefined, source)
+    : routeSpec<FastifyRequest>(declared as RouteAuditSpec | false, undefined, source);
 }

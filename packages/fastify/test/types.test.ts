@@ -5,6 +5,7 @@ import auditledgeDefault, {
   type AuditInfo,
   type AuditOptions,
   auditledge,
+  type RouteAuditConfig,
   type RouteAuditSpec,
 } from '../src/index.js';
 
@@ -12,7 +13,7 @@ import auditledgeDefault, {
 // the test only proves the file loads. `usage` is type-checked, never called.
 test('request.audit, config.audit and the options are typed without casts', () => {
   expectTypeOf<FastifyRequest['audit']>().toEqualTypeOf<AuditHandle>();
-  expectTypeOf<FastifyContextConfig['audit']>().toEqualTypeOf<RouteAuditSpec | string | false | undefined>();
+  expectTypeOf<FastifyContextConfig['audit']>().toEqualTypeOf<RouteAuditConfig | undefined>();
   expectTypeOf(auditledgeDefault).toEqualTypeOf(auditledge);
   expectTypeOf<[200, (status: number) => boolean]>().toMatchTypeOf<NonNullable<AuditOptions['statuses']>>();
   expectTypeOf(usage).toBeFunction();
@@ -46,4 +47,13 @@ async function usage() {
   app.post('/archive', { config: { audit: 'invoice.archived' } }, async () => null);
   // @ts-expect-error an action must be a string or a mapper
   app.post('/bad', { config: { audit: { action: 42 } } }, async () => null);
+  // @ts-expect-error config.audit is a spec, an action or false, not a number
+  app.post('/bad-number', { config: { audit: 42 } }, async () => null);
+  // @ts-expect-error nor true (a route is audited by default; false opts out)
+  app.post('/bad-true', { config: { audit: true } }, async () => null);
+  const spec = { action: 'x.y', resource: { type: 'invoice' } } satisfies RouteAuditSpec;
+  app.post('/spec', { config: { audit: spec } }, async () => null);
+  // @ts-expect-error a misspelt key, caught where the spec is written with satisfies
+  const typo = { acton: 'x.y' } satisfies RouteAuditSpec;
+  expectTypeOf(typo).not.toBeAny();
 }

@@ -118,8 +118,32 @@ describe('per-route config.audit', () => {
     const bad = Fastify();
     await bad.register(auditledge, { client: h.client });
     expect(() => bad.post('/x', { config: { audit: { action: 42 as never } } }, async () => 'x')).toThrow(
-      /audit\(\) spec\.action/,
+      /config\.audit\.action.*route POST \/x/,
     );
+    await bad.close();
+  });
+
+  test('a misspelt spec key or a config.audit of the wrong type fails at registration, naming the route', async () => {
+    const bad = Fastify();
+    await bad.register(auditledge, { client: h.client });
+    const typo = { acton: 'invoice.sent' } as never;
+    const caught = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (err) {
+        return err as { field?: string; message: string; code?: string };
+      }
+      throw new Error('did not throw');
+    };
+    const err = caught(() => bad.post('/invoices/:id/send', { config: { audit: typo } }, async () => 'x'));
+    expect(err).toMatchObject({ code: 'AL_ERR_VALIDATION', field: 'config.audit.acton' });
+    expect(err.message).toContain('did you mean action?');
+    expect(err.message).toContain('route POST /invoices/:id/send');
+    for (const audit of [42, true, null]) {
+      const wrong = caught(() => bad.post('/y', { config: { audit: audit as never } }, async () => 'x'));
+      expect(wrong).toMatchObject({ field: 'config.audit' });
+      expect(wrong.message).toContain('route POST /y');
+    }
     await bad.close();
   });
 });

@@ -18,7 +18,7 @@ export {
 } from './redact.js';
 export { idFromBody } from './responseId.js';
 export { keyWords } from './secretWords.js';
-export { type NormalizedSpec, normalizeSpec, type RouteSpec, routeSpec } from './spec.js';
+export { type NormalizedSpec, normalizeSpec, type RouteSpec, routeSpec, type SpecSource } from './spec.js';
 export type {
   ActorInput,
   AuditHandle,

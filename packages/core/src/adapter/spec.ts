@@ -50,9 +50,21 @@ export function normalizeSpec<Req>(
   };
 }
 
+/** The keys of a per-route spec, for the error a misspelt one gets. */
+const SPEC_KEYS = ['action', 'actor', 'resource', 'organization', 'metadata', 'skip'] as const;
+
+/** Where a per-route spec was declared, for its errors: `config.audit` of `POST /invoices`. */
+export interface SpecSource {
+  /** The field the spec sits in. @default 'audit() spec' */
+  field?: string | undefined;
+  /** The route, named in every error: `POST /invoices/:id`. */
+  route?: string | undefined;
+}
+
 /**
  * Reads the arguments of `audit()`: `audit('invoice.deleted')`, `audit('invoice.deleted', spec)`,
- * `audit(spec)` or `audit(false)` (opt the route out).
+ * `audit(spec)` or `audit(false)` (opt the route out). A key that is not a spec key (`acton`)
+ * is refused, naming it: a typo must not silently fall back to the defaults.
  *
  * @example
  * routeSpec('invoice.deleted', { resource: (req) => ({ id: req.params.id }) });
@@ -60,18 +72,64 @@ export function normalizeSpec<Req>(
 export function routeSpec<Req>(
   actionOrSpec: string | RouteAuditSpec<Req> | false | undefined,
   spec?: RouteAuditSpec<Req>,
+  source: SpecSource = {},
 ): RouteSpec<Req> {
-  if (actionOrSpec === false) return false;
-  if (typeof actionOrSpec === 'string') {
-    if (spec !== undefined && (typeof spec !== 'object' || spec === null)) {
-      throw new AuditLedgeValidationError('audit() spec', 'must be an object');
+  const field = source.field ?? 'audit() spec';
+  try {
+    if (actionOrSpec === false) return false;
+    if (typeof actionOrSpec === 'string') {
+      if (spec !== undefined && (typeof spec !== 'object' || spec === null)) {
+        throw new AuditLedgeValidationError(field, 'must be an object');
+      }
+      checkSpecKeys(spec, field);
+      return normalizeSpec({ ...spec, action: actionOrSpec }, field);
     }
-    return normalizeSpec({ ...spec, action: actionOrSpec }, 'audit() spec');
+    if (actionOrSpec !== undefined && (typeof actionOrSpec !== 'object' || actionOrSpec === null)) {
+      throw new AuditLedgeValidationError(
+        source.field ?? 'audit()',
+        `takes an action, a spec, an action and a spec, or false (got ${describe(actionOrSpec)})`,
+      );
+    }
+    checkSpecKeys(actionOrSpec, field);
+    return normalizeSpec(actionOrSpec, field);
+  } catch (err) {
+    if (source.route === undefined || !(err instanceof AuditLedgeValidationError)) throw err;
+    const detail = err.message.slice(`Invalid ${err.field}: `.length);
+    throw new AuditLedgeValidationError(err.field, `${detail} (route ${source.route})`);
   }
-  if (actionOrSpec !== undefined && (typeof actionOrSpec !== 'object' || actionOrSpec === null)) {
-    throw new AuditLedgeValidationError('audit()', 'takes an action, a spec, an action and a spec, or false');
+}
+
+function checkSpecKeys(spec: object | undefined, field: string): void {
+  if (spec === undefined) return;
+  for (const key of Object.keys(spec)) {
+    if ((SPEC_KEYS as readonly string[]).includes(key)) continue;
+    const near = SPEC_KEYS.find((k) => editDistance(k, key) <= 2);
+    throw new AuditLedgeValidationError(
+      `${field}.${key}`,
+      `is not a spec key${near ? ` (did you mean ${near}?)` : ''}; expected ${SPEC_KEYS.join(', ')}`,
+    );
   }
-  return normalizeSpec(actionOrSpec, 'audit() spec');
+}
+
+function describe(value: unknown): string {
+  return value === null
+    ? 'null'
+    : typeof value === 'object'
+      ? 'an object'
+      : `${typeof value} ${String(value)}`;
+}
+
+/** Levenshtein distance, for a "did you mean" on short keys. */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
 }
 
 function check(value: unknown, field: string, isStatic: (v: unknown) => boolean, what: string): void {

@@ -49,9 +49,9 @@ export type IdInput = string | number | bigint | { toString(): string };
 
 /** A resource or part of one; missing fields come from the route-template defaults. */
 export interface ResourceInput {
-  type?: string;
-  id?: IdInput;
-  name?: string | null;
+  type?: string | undefined;
+  id?: IdInput | undefined;
+  name?: string | null | undefined;
 }
 
 /** Which statuses are audited: a predicate, or a list of statuses and/or predicates. */
@@ -65,17 +65,17 @@ export type StatusFilter =
  */
 export interface RouteAuditSpec<Req = unknown> {
   /** The action, `resource.verb` by convention. @default derived from the method and route template */
-  action?: string | AuditMapper<Req, string | undefined>;
+  action?: string | AuditMapper<Req, string | undefined> | undefined;
   /** Who did it. Returning `undefined` falls back to the default. @default the authenticated user, else `{ id: 'anonymous' }` */
-  actor?: ActorInput | AuditMapper<Req, ActorInput | null | undefined>;
+  actor?: ActorInput | AuditMapper<Req, ActorInput | null | undefined> | undefined;
   /** The resource, or part of it, or a string for its type. @default derived from the route template and params */
-  resource?: ResourceInput | string | AuditMapper<Req, ResourceInput | string | undefined>;
+  resource?: ResourceInput | string | AuditMapper<Req, ResourceInput | string | undefined> | undefined;
   /** The tenant; `null` leaves it unset (the API key's organization). @default the user's org, else an `:orgId` param */
-  organization?: IdInput | null | AuditMapper<Req, IdInput | null | undefined>;
+  organization?: IdInput | null | AuditMapper<Req, IdInput | null | undefined> | undefined;
   /** Merged over the default metadata (`ip`, `user_agent`, `request_id`, `method`, `route`, `path`, `status`, `duration_ms`). */
-  metadata?: Record<string, unknown> | AuditMapper<Req, Record<string, unknown> | undefined>;
+  metadata?: Record<string, unknown> | AuditMapper<Req, Record<string, unknown> | undefined> | undefined;
   /** `true` (or a predicate returning `true`) records nothing for the request. @default false */
-  skip?: boolean | AuditMapper<Req, boolean>;
+  skip?: boolean | AuditMapper<Req, boolean> | undefined;
 }
 
 /**
@@ -84,13 +84,13 @@ export interface RouteAuditSpec<Req = unknown> {
  */
 export interface AuditOptions<Req = unknown> extends RouteAuditSpec<Req>, Omit<ClientOptions, 'onError'> {
   /** A client to share with the rest of the app. @default new AuditLedge(apiKey, clientOptions) */
-  client?: AuditLedge;
+  client?: AuditLedge | undefined;
   /** Key for the client the adapter creates. @default process.env.AUDITLEDGE_API_KEY */
-  apiKey?: string;
+  apiKey?: string | undefined;
   /** Methods audited by default (a per-route spec audits its route whatever the method). @default ['POST', 'PUT', 'PATCH', 'DELETE'] */
-  methods?: readonly string[];
+  methods?: readonly string[] | undefined;
   /** Statuses audited. @default (status) => status < 400 */
-  statuses?: StatusFilter;
+  statuses?: StatusFilter | undefined;
   /**
    * Extra secret words to redact from metadata (added to `defaultRedactKeys`), `{ keys,
    * defaults: false }` to use only yours, or `false` for no redaction. A key is redacted when
@@ -98,20 +98,24 @@ export interface AuditOptions<Req = unknown> extends RouteAuditSpec<Req>, Omit<C
    * record whose `field`/`name`/`key`/`path` names one has its values redacted.
    * @default defaultRedactKeys
    */
-  redact?: readonly string[] | false | { keys: readonly string[]; defaults?: boolean };
+  redact?:
+    | readonly string[]
+    | false
+    | { keys: readonly string[]; defaults?: boolean | undefined }
+    | undefined;
   /**
    * Mapper failures and invalid events (`AL_ERR_MAPPER`, with the route and method; never the
    * request body or headers), and, for a client the adapter creates, delivery failures.
    * Never thrown into the request. @default ignore
    */
-  onError?: (error: AuditLedgeError, context: ErrorContext) => void;
+  onError?: ((error: AuditLedgeError, context: ErrorContext) => void) | undefined;
   /**
    * How long, in ms, the async mappers of one request may take (counted from the first one
    * that returned a promise). Past it the request's event is not sent: it is counted in
    * `stats().unrecorded.mapper_timeout` and reported to `onError` (or warned about once).
    * @default 5000
    */
-  mapperTimeout?: number;
+  mapperTimeout?: number | undefined;
   /**
    * Record failed logins too: a 401 or 403 on a login route (`/login`, `/users/login`,
    * `POST /sessions`...) becomes `user.login_failed`, actor anonymous, on the user named in the
@@ -124,26 +128,26 @@ export interface AuditOptions<Req = unknown> extends RouteAuditSpec<Req>, Omit<C
 
 /** What `req.audit.set()` overrides for the request's event. Later calls merge over earlier ones. */
 export interface AuditOverrides {
-  action?: string;
-  actor?: ActorInput;
+  action?: string | undefined;
+  actor?: ActorInput | undefined;
   /** Merged over the derived resource: `{ id }` alone keeps the derived type. */
-  resource?: ResourceInput;
+  resource?: ResourceInput | undefined;
   /** `null` leaves it unset. */
-  organization_id?: IdInput | null;
+  organization_id?: IdInput | null | undefined;
   /** Same as `organization_id`, named like the option. */
-  organization?: IdInput | null;
+  organization?: IdInput | null | undefined;
   /** Merged over the default and mapped metadata. */
-  metadata?: Record<string, unknown>;
+  metadata?: Record<string, unknown> | undefined;
 }
 
 /** An extra event for `req.audit.log()`; a missing actor or organization comes from the request. */
 export interface ExtraAuditEvent {
   action: string;
   resource: { type: string; id: IdInput; name?: string | null };
-  actor?: ActorInput;
-  organization_id?: IdInput | null;
-  metadata?: Record<string, unknown>;
-  timestamp?: Date | string;
+  actor?: ActorInput | undefined;
+  organization_id?: IdInput | null | undefined;
+  metadata?: Record<string, unknown> | undefined;
+  timestamp?: Date | string | undefined;
 }
 
 /** The request-scoped handle: `req.audit`, `ctx.state.audit`, `request.audit`. */

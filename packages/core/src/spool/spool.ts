@@ -24,16 +24,16 @@ export interface SpoolOptions {
   /** Directory of the spool, created if missing. One process at a time (a lock file guards it). */
   dir: string;
   /** Bytes of segment files at most; past it new events are dropped with reason `spool_full`. @default 268435456 (256 MiB) */
-  maxBytes?: number;
+  maxBytes?: number | undefined;
   /**
    * When appended events are forced to stable storage: `'always'` after every group-commit
    * write, `'interval'` at most every `fsyncInterval` ms, `'never'` (left to the OS). A process
    * crash (SIGKILL, OOM) loses nothing written under any policy; `fsync` only matters for a
    * power loss or a kernel crash. @default 'interval'
    */
-  fsync?: FsyncPolicy;
+  fsync?: FsyncPolicy | undefined;
   /** For `fsync: 'interval'`, in ms. @default 1000 */
-  fsyncInterval?: number;
+  fsyncInterval?: number | undefined;
 }
 
 export const spoolDefaults = {

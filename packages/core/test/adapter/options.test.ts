@@ -103,3 +103,18 @@ describe('routeSpec (the arguments of audit())', () => {
     expect(() => routeSpec('')).toThrow(/audit\(\) spec\.action/);
   });
 });
+
+describe('per-route specs', () => {
+  test('a misspelt key is refused, naming it and the key it resembles', () => {
+    expect(() => routeSpec('invoice.sent', { resoure: { type: 'invoice' } } as never)).toThrow(
+      expect.objectContaining({
+        field: 'audit() spec.resoure',
+        message: expect.stringContaining('did you mean resource?'),
+      }),
+    );
+    expect(() => routeSpec({ acton: 'x.y' } as never)).toThrow(
+      expect.objectContaining({ field: 'audit() spec.acton' }),
+    );
+    expect(routeSpec({ action: 'x.y', skip: false })).toMatchObject({ action: 'x.y', skip: false });
+  });
+});
