@@ -330,7 +330,13 @@ export class Spool {
         const at = this.#active().size + this.#inflight;
         const written = writeSync(this.#fd, batch.buf, 0, batch.buf.length, at);
         if (written === batch.buf.length) this.#written(batch.entries, batch.buf.length, -1);
-        else this.#failed(batch.entries, new Error(`short write (${written} of ${batch.buf.length} bytes)`));
+        else
+          this.#failed(
+            batch.entries,
+            new Error(
+              `short write, ${written} of ${batch.buf.length} bytes: the disk is full or a file size limit is reached`,
+            ),
+          );
       } catch (err) {
         this.#failed(batch.entries, err);
       }
@@ -404,7 +410,14 @@ export class Spool {
       this.#inflightEntries = [];
       const ok = err === null && written === buf.length;
       if (ok) this.#written(entries, buf.length, firstSpilled);
-      else this.#failed(entries, err ?? new Error(`short write (${written} of ${buf.length} bytes)`));
+      else
+        this.#failed(
+          entries,
+          err ??
+            new Error(
+              `short write, ${written} of ${buf.length} bytes: the disk is full or a file size limit is reached`,
+            ),
+        );
       if (this.#closed) {
         this.#writing = false;
         this.#closeFd(false);
@@ -500,7 +513,7 @@ export class Spool {
     }
     if (!this.#failing) {
       this.#failing = true;
-      const code = (err as NodeJS.ErrnoException)?.code;
+      const code = (err as NodeJS.ErrnoException)?.code ?? (err as Error)?.message;
       this.#hooks.report(
         new AuditLedgeError(
           'AL_ERR_SPOOL',
