@@ -25,6 +25,8 @@ export interface AppConfig {
   sinkUrl?: string;
   /** Numeric client options for `delivery` (concurrency, maxQueueSize...). */
   client?: Partial<Pick<ClientOptions, 'concurrency' | 'maxQueueSize' | 'flushAt' | 'flushInterval'>>;
+  /** For `ours` and `delivery`: the client keeps a spool in this directory (default fsync policy). */
+  spoolDir?: string;
 }
 
 /** Thrown when an adapter package does not export its entry point yet. */
@@ -78,9 +80,10 @@ async function adapter(framework: Framework): Promise<Mod> {
 }
 
 function makeClient(config: AppConfig): AuditLedge {
-  if (config.variant === 'ours') return new AuditLedge('al_bench', { transport: noopTransport });
+  const spool: ClientOptions = config.spoolDir ? { spool: { dir: config.spoolDir } } : {};
+  if (config.variant === 'ours') return new AuditLedge('al_bench', { transport: noopTransport, ...spool });
   if (!config.sinkUrl) throw new Error('delivery needs sinkUrl');
-  return new AuditLedge('al_bench', { baseUrl: config.sinkUrl, ...config.client });
+  return new AuditLedge('al_bench', { baseUrl: config.sinkUrl, ...config.client, ...spool });
 }
 
 /** The naive approach: one unpooled `fetch` per audited request, fire and forget. */
