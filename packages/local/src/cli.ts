@@ -1,11 +1,53 @@
 #!/usr/bin/env node
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { type CliOptions, CliUsageError, parseCliArgs, USAGE } from './cliArgs.js';
 import { keyPrefix } from './keys.js';
 import { launch } from './server.js';
+import { DatabaseInUseError } from './serverLock.js';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const err = (line: string) => process.stderr.write(`auditledge-local: ${line}\n`);
+
+// `auditledge-local | head -3`: once the reader is gone, writes fail with EPIPE. That is the
+// reader's choice, not an error of ours: stop writing there, without a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+}
+
+/** The version in package.json (next to dist/ and src/ alike). */
+function version(): string {
+  return (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+}
+
+/** What to change, for the errors a user can fix: the port, the database path. */
+function explain(e: unknown, options: CliOptions): string {
+  const error = e as NodeJS.ErrnoException;
+  const db = options.db === ':memory:' ? ':memory:' : resolve(options.db);
+  if (error?.syscall === 'listen') {
+    if (error.code === 'EADDRINUSE') {
+      return `port ${options.port} on ${options.host} is already in use: stop what listens there, or choose another port with --port <n> (--port 0 picks a free one)`;
+    }
+    if (error.code === 'EACCES') {
+      return `not allowed to listen on port ${options.port}: choose a port above 1023 with --port <n>`;
+    }
+    if (error.code === 'EADDRNOTAVAIL') {
+      return `cannot listen on ${options.host}: no such local address (choose another with --host)`;
+    }
+    return `cannot listen on ${options.host}:${options.port}: ${error.message}`;
+  }
+  if (e instanceof DatabaseInUseError) return e.message;
+  const code = typeof error?.code === 'string' ? error.code : '';
+  if (
+    code.startsWith('SQLITE_') ||
+    ['EACCES', 'EPERM', 'ENOENT', 'ENOTDIR', 'EISDIR', 'EROFS'].includes(code)
+  ) {
+    return `cannot use the database ${db}: ${error.message} (choose another file with --db <path>)`;
+  }
+  return e instanceof Error ? e.message : String(e);
+}
 
 async function main(): Promise<void> {
   let options: CliOptions;
@@ -21,17 +63,28 @@ async function main(): Promise<void> {
     out(USAGE);
     return;
   }
+  if (options.version) {
+    out(version());
+    return;
+  }
 
-  const { server, boot } = await launch({
-    port: options.port,
-    host: options.host,
-    db: options.db,
-    apiKey: options.apiKey,
-    plan: options.plan,
-    viewer: options.viewer,
-    // Errors are printed without request details, which would include the Authorization header.
-    onError: (e) => err(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
-  });
+  let launched: Awaited<ReturnType<typeof launch>>;
+  try {
+    launched = await launch({
+      port: options.port,
+      host: options.host,
+      db: options.db,
+      apiKey: options.apiKey,
+      plan: options.plan,
+      viewer: options.viewer,
+      // Errors are printed without request details, which would include the Authorization header.
+      onError: (e) => err(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+    });
+  } catch (e) {
+    err(explain(e, options));
+    process.exit(1);
+  }
+  const { server, boot } = launched;
 
   // Handlers go in before the banner: whoever reads the banner may signal us right away.
   let stopping = false;

@@ -20,6 +20,7 @@ Options:
                     (default: $${API_KEY_ENV}, else a new key every start)
   --plan <plan>     free | starter | growth | pro: plan of the default account
   --no-viewer       do not serve the trail viewer at /
+  -v, --version     print the version
   -h, --help        show this help
 `;
 
@@ -35,6 +36,8 @@ export interface CliOptions {
   /** Serve the trail viewer at `/`; `--no-viewer` turns it off. */
   viewer: boolean;
   help: boolean;
+  /** `--version`: print the package's version and exit. */
+  version: boolean;
 }
 
 /** A command line the CLI cannot run; exit status 2. */
@@ -46,7 +49,7 @@ export class CliUsageError extends Error {
  * Reads the flags, falling back to the environment for the key.
  *
  * @example
- * parseCliArgs(['--port', '0', '--db', ':memory:'], {}); // { port: 0, host: '127.0.0.1', db: ':memory:', viewer: true, help: false }
+ * parseCliArgs(['--port', '0', '--db', ':memory:'], {}); // { port: 0, host: '127.0.0.1', db: ':memory:', viewer: true, help: false, version: false }
  */
 export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv): CliOptions {
   let values: ReturnType<typeof parse>['values'];
@@ -69,6 +72,7 @@ export function parseCliArgs(argv: string[], env: NodeJS.ProcessEnv): CliOptions
     db: values.db ?? DEFAULT_DB,
     viewer: !values['no-viewer'],
     help: values.help ?? false,
+    version: values.version ?? false,
   };
   if (values['api-key'] !== undefined) {
     options.apiKey = values['api-key'];
@@ -94,6 +98,7 @@ function parse(argv: string[]) {
       plan: { type: 'string' },
       'no-viewer': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
     },
   });
 }

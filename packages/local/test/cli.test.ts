@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -153,5 +155,68 @@ describe('auditledge-local', () => {
     for (const flag of ['--port', '--host', '--db', '--api-key', '--plan', 'AUDITLEDGE_LOCAL_API_KEY']) {
       expect(cli.stdout()).toContain(flag);
     }
+  });
+
+  test('--version prints the version in package.json and exits 0', async () => {
+    const { version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    for (const flag of ['--version', '-v']) {
+      const cli = runCli([flag]);
+      expect(await cli.exit).toBe(0);
+      expect(cli.stdout()).toBe(`${version}\n`);
+    }
+  });
+
+  test('a port in use: the error names the port and --port, no stack', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const cli = runCli(['--port', String(port), '--db', ':memory:']);
+      expect(await cli.exit).toBe(1);
+      expect(cli.stderr()).toContain(`port ${port}`);
+      expect(cli.stderr()).toContain('--port');
+      expect(cli.stderr()).not.toMatch(/\n\s+at /);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+
+  test('a database that cannot be opened: the error names the path and --db', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'auditledge-cli-'));
+    dirs.push(dir);
+    const notADatabase = join(dir, 'notes.db');
+    writeFileSync(
+      notADatabase,
+      'this is not a SQLite file, but it is long enough to be read as a header '.repeat(20),
+    );
+    const cli = runCli(['--port', '0', '--db', notADatabase]);
+    expect(await cli.exit).toBe(1);
+    expect(cli.stderr()).toContain(notADatabase);
+    expect(cli.stderr()).toContain('--db');
+    expect(cli.stderr()).not.toMatch(/\n\s+at /);
+  });
+
+  test('piped into a reader that goes away (| head): no EPIPE stack, and SIGTERM still exits 0', async () => {
+    // A port that was free a moment ago: the banner cannot be read, so we name the port ourselves.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    const cli = runCli(['--port', String(port), '--db', ':memory:']);
+    cli.child.stdout?.destroy(); // the reader is gone before the banner is written
+    let up = false;
+    while (!up && cli.child.exitCode === null) {
+      up = await fetch(`http://127.0.0.1:${port}/health`).then(
+        (res) => res.ok,
+        () => false,
+      );
+    }
+    expect(up).toBe(true); // it kept running after the failed writes
+    cli.child.kill('SIGTERM');
+    expect(await cli.exit).toBe(0);
+    expect(cli.stderr()).not.toContain('EPIPE');
+    expect(cli.stderr()).not.toMatch(/\n\s+at /);
   });
 });
