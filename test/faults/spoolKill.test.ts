@@ -64,7 +64,9 @@ function start(
 test('SIGKILL ten times under load: every event reported accepted is delivered exactly once', {
   timeout: 90_000,
 }, async () => {
-  local = await startLocalServer({ port: 0, db: ':memory:', organizationId: 'org_spool' });
+  // The pro plan: ten rounds under load deliver more than the free plan's 10,000 events a month,
+  // and a 429 would pause the last round's delivery until next month.
+  local = await startLocalServer({ port: 0, db: ':memory:', organizationId: 'org_spool', plan: 'pro' });
   dir = mkdtempSync(join(tmpdir(), 'auditledge-spool-kill-'));
   const spoolDir = join(dir, 'spool');
   const accepted = new Set<string>();
@@ -99,7 +101,17 @@ test('SIGKILL ten times under load: every event reported accepted is delivered e
     if (m.type === 'drained') drained = m.stats;
     else if (m.type === 'error') errors.push(m.message);
   });
-  expect(await last.exited).toMatch(/^0/);
+  // A drain that stalls (delivery paused, a read that never comes back) fails here with what the
+  // child reported, not as a bare test timeout.
+  let deadline: NodeJS.Timeout | undefined;
+  const stalled = new Promise<string>((resolve) => {
+    deadline = setTimeout(() => {
+      last.child.kill('SIGKILL');
+      resolve(`stalled draining the spool; reported: ${JSON.stringify(errors)}`);
+    }, 45_000);
+  });
+  expect(await Promise.race([last.exited, stalled])).toMatch(/^0/);
+  clearTimeout(deadline);
 
   const reader = new AuditLedge(local.apiKey, { baseUrl: local.url });
   const trail = (await reader.export()) as StoredEvent[];
