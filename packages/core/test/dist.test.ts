@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 
@@ -83,5 +84,39 @@ describe('built package', () => {
     // No literal to keep in step: the sources take it from the build.
     const client = readFileSync(`${pkgDir}/src/client.ts`, 'utf8');
     expect(client).not.toMatch(/['"`]\d+\.\d+\.\d+['"`]/);
+  });
+});
+
+interface Target {
+  types: string;
+  default: string;
+}
+interface Manifest {
+  files: string[];
+  exports: Record<string, string | { import: Target; require: Target }>;
+}
+
+// jest <= 27 (the `resolve` package) and other resolvers that ignore `exports` look for a
+// `<subpath>/package.json` in the package instead; these stubs must point where `exports` does.
+describe('subpaths for resolvers without exports support', () => {
+  const manifest = JSON.parse(readFileSync(`${pkgDir}/package.json`, 'utf8')) as Manifest;
+  const subpaths = Object.keys(manifest.exports)
+    .filter((key) => key !== '.' && key !== './package.json')
+    .map((key) => key.slice(2));
+
+  test('there are subpaths to check', () => {
+    expect(subpaths).toEqual(['adapter', 'testing']);
+  });
+
+  test.each(subpaths)('%s/package.json points at the files exports names, and is published', (sub) => {
+    const entry = manifest.exports[`./${sub}`];
+    if (typeof entry !== 'object') throw new Error(`exports['./${sub}'] is not conditional`);
+    const stub = JSON.parse(readFileSync(`${pkgDir}/${sub}/package.json`, 'utf8')) as Record<string, string>;
+    const fromStub = (field: string) => join(pkgDir, sub, stub[field] ?? `(no ${field})`);
+    expect(fromStub('main')).toBe(join(pkgDir, entry.require.default));
+    expect(fromStub('types')).toBe(join(pkgDir, entry.require.types));
+    expect(fromStub('module')).toBe(join(pkgDir, entry.import.default));
+    expect(existsSync(fromStub('main'))).toBe(true);
+    expect(manifest.files).toContain(sub);
   });
 });
