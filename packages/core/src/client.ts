@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import { backoffDelay } from './backoff.js';
@@ -550,19 +551,50 @@ export class AuditLedge {
     this.#exitDeadline ??= now + this.#options.exitFlushTimeout;
     const left = this.#exitDeadline - now;
     if (left <= 0 || this.#queue.paused) {
-      void this.shutdown({ timeout: 0 });
+      this.#giveUpAtExit();
       return;
     }
     this.#exitFlushing = true;
     void this.flush({ timeout: left }).then(() => {
       this.#exitFlushing = false;
-      if (this.#queue.unsettled > 0) void this.shutdown({ timeout: 0 });
+      if (this.#queue.unsettled > 0) this.#giveUpAtExit();
     });
+  }
+
+  #giveUpAtExit(): void {
+    void this.shutdown({ timeout: 0 }).then((report) => this.#lostAtExit(report.pending));
   }
 
   /** `exit` allows no more I/O: what is still undelivered goes to onDrop now, synchronously. */
   #exit(): void {
-    if (this.#queue.state !== 'closed') this.#queue.stop();
+    if (this.#queue.state !== 'closed') this.#lostAtExit(this.#queue.stop().length);
+  }
+
+  /**
+   * Events the process ends without: onDrop has them; without onDrop the loss is still heard,
+   * once, through onError/logger or else one warning line on stderr, written synchronously
+   * (at `exit` nothing asynchronous runs, so `process.emitWarning` would never print). With a
+   * spool nothing is lost: the next client on its directory delivers them.
+   */
+  #lostAtExit(count: number): void {
+    const { onDrop, onError, logger } = this.#options;
+    if (count === 0 || onDrop !== undefined || this.#spool !== undefined) return;
+    const message =
+      `${count} audit event${count === 1 ? ' was' : 's were'} still undelivered when the process ended: ` +
+      'await client.shutdown() before it ends (or pass onDrop to keep them)';
+    if (onError !== undefined || logger?.warn !== undefined) {
+      this.#report(new AuditLedgeError('AL_ERR_DROPPED', message, { reason: 'shutdown' }), {
+        operation: 'deliver',
+        reason: 'shutdown',
+      });
+      return;
+    }
+    if (process.env.NODE_NO_WARNINGS === '1' || process.execArgv.includes('--no-warnings')) return;
+    try {
+      writeSync(2, `(node:${process.pid}) [AUDITLEDGE_UNDELIVERED_AT_EXIT] AuditledgeWarning: ${message}\n`);
+    } catch {
+      // stderr is closed: there is no one left to tell.
+    }
   }
 
   #report(error: AuditLedgeError, context: ErrorContext): void {

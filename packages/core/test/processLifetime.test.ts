@@ -111,4 +111,46 @@ describe.each(['esm', 'cjs'] as const)('%s script', (kind) => {
     expect(out).toMatchObject({ code: 3, stdout: 'dropped inv_1 shutdown\n' });
     expect(api.stored).toHaveLength(0);
   });
+
+  test('without onDrop the loss is still heard: one warning line on stderr, at process.exit() and at a natural end', async () => {
+    api = await startScriptedApi(() => 'stall');
+    const atExit = await runScript(
+      kind,
+      `const audit = new AuditLedge('al_child_secret_key', ${opts()});
+       audit.enqueue(${EVENT});
+       audit.enqueue(${EVENT});
+       process.exit(3);`,
+    );
+    expect(atExit.code).toBe(3);
+    expect(atExit.stderr).toMatch(
+      /^\(node:\d+\) \[AUDITLEDGE_UNDELIVERED_AT_EXIT\] AuditledgeWarning: 2 audit events were still undelivered when the process ended: await client\.shutdown\(\) before it ends \(or pass onDrop to keep them\)\n$/,
+    );
+    const atEnd = await runScript(
+      kind,
+      `const audit = new AuditLedge('al_child_secret_key', ${opts(', exitFlushTimeout: 200')});
+       audit.enqueue(${EVENT});`,
+    );
+    expect(atEnd.code).toBe(0);
+    expect(atEnd.stderr).toMatch(
+      /\[AUDITLEDGE_UNDELIVERED_AT_EXIT\] AuditledgeWarning: 1 audit event was still undelivered/,
+    );
+    expect(atEnd.stderr.match(/AUDITLEDGE_UNDELIVERED_AT_EXIT/g)).toHaveLength(1);
+    for (const out of [atExit, atEnd]) expect(out.stdout + out.stderr).not.toContain('secret');
+  });
+
+  test('without onDrop but with onError, the loss at exit is one AL_ERR_DROPPED report, and nothing on stderr', async () => {
+    api = await startScriptedApi(() => 'stall');
+    const out = await runScript(
+      kind,
+      `const audit = new AuditLedge('al_child', ${opts(`, onError: (e, c) => process.stdout.write(e.code + ' ' + c.reason + ' ' + e.message + '\\n')`)});
+       audit.enqueue(${EVENT});
+       process.exit(0);`,
+    );
+    expect(out).toMatchObject({
+      code: 0,
+      stderr: '',
+      stdout:
+        'AL_ERR_DROPPED shutdown 1 audit event was still undelivered when the process ended: await client.shutdown() before it ends (or pass onDrop to keep them)\n',
+    });
+  });
 });
