@@ -118,6 +118,7 @@ describe('the packed tarballs in a fresh npm project (needs the npm registry or 
       ...files,
       'express@5',
       'resolve@1',
+      'jest@27',
       '--no-audit',
       '--no-fund',
       '--prefer-offline',
@@ -132,8 +133,8 @@ describe('the packed tarballs in a fresh npm project (needs the npm registry or 
     if (installed.code !== 0) {
       const why = installed.signal ? `was killed after ${INSTALL_LIMIT_MS / 1000} s` : 'failed';
       throw new Error(
-        `npm install ${why}. This suite needs the npm registry (or a warm npm cache) for express and ` +
-          `resolve; is the registry reachable?\n${installed.stderr.slice(-2_000)}`,
+        `npm install ${why}. This suite needs the npm registry (or a warm npm cache) for express, ` +
+          `resolve and jest; is the registry reachable?\n${installed.stderr.slice(-2_000)}`,
       );
     }
     local = await startLocalServer({ port: 0, db: ':memory:' });
@@ -297,6 +298,57 @@ describe('the packed tarballs in a fresh npm project (needs the npm registry or 
       expect(existsSync(expected)).toBe(true);
     }
   }, 30_000);
+
+  // An app on jest 27 (or 26): its runner resolves no `exports` (the stubs above), and its node
+  // environment has no ReadableStream, which undici needs when it loads: core loads undici on
+  // the first request only, so test mode never does. Under jsdom (jest 26's default environment)
+  // timers are numbers, with no unref(). Both environments, as an app's own test file would.
+  test.each(['node', 'jsdom'])(
+    'an app on jest 27 (%s environment) tests in test mode: the DELETE is in the trail',
+    async (environment) => {
+      writeFileSync(
+        join(project, `audit-${environment}.test.js`),
+        `const http = require('http');
+       const express = require('express');
+       const { auditMiddleware } = require('@auditledge/express');
+       const { sharedAuditTrail } = require('@auditledge/core/testing');
+       test('DELETE /invoices/:id is audited', async () => {
+         const app = express();
+         app.use(auditMiddleware());
+         app.delete('/invoices/:id', (req, res) => res.status(204).end());
+         const server = app.listen(0, '127.0.0.1');
+         await new Promise((resolve) => server.once('listening', resolve));
+         await new Promise((resolve, reject) => {
+           const req = http.request({ host: '127.0.0.1', port: server.address().port, method: 'DELETE', path: '/invoices/inv_1', agent: false }, (res) => {
+             res.resume();
+             res.on('end', resolve);
+           });
+           req.on('error', reject);
+           req.end();
+         });
+         await new Promise((resolve) => server.close(resolve));
+         const trail = sharedAuditTrail();
+         await trail.flush();
+         expect(trail.events.map((e) => [e.action, e.resource.type, e.resource.id])).toEqual([['invoice.deleted', 'invoice', 'inv_1']]);
+       });`,
+      );
+      const result = await run(
+        process.execPath,
+        [
+          join('node_modules', 'jest', 'bin', 'jest.js'),
+          '--ci',
+          `--env=${environment}`,
+          `audit-${environment}.test.js`,
+        ],
+        { cwd: project, env: env({ AUDITLEDGE_TEST: '1' }) },
+      );
+      const output = `${result.stdout}${result.stderr}`;
+      expect(result.code, output).toBe(0);
+      expect(output).toMatch(/Tests:\s+1 passed, 1 total/);
+      expect(output).not.toMatch(/AUDITLEDGE_|AuditLedgeWarning/);
+    },
+    60_000,
+  );
 });
 
 /** One DELETE /invoices/inv_1 on a fresh connection (closed after, so server.close() is not held up). */

@@ -188,7 +188,7 @@ export class DeliveryQueue {
     else if (this.#flushTimer === undefined) {
       this.#flushTimer = setTimeout(() => this.#startDrain(), this.#opts.flushInterval);
       // A queued event must not keep the process alive; shutdown() is the way to wait for it.
-      this.#flushTimer.unref();
+      this.#flushTimer.unref?.(); // optional: under a jsdom test environment (jest 26 default) timers are numbers
     }
   }
 
@@ -371,7 +371,7 @@ export class DeliveryQueue {
     clearTimeout(this.#resumeTimer);
     this.#resumeTimer = setTimeout(() => this.#resume(), delay);
     // Sleeping through an outage must not keep the process alive either.
-    this.#resumeTimer.unref();
+    this.#resumeTimer.unref?.();
     if (this.#reportedPause !== state) {
       this.#reportedPause = state;
       this.#hooks.report(error, { operation: 'deliver' });

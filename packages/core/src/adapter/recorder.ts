@@ -240,7 +240,7 @@ function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, Math.max(0, ms), true);
     // A pending mapper must not keep the process alive; an awaited flush() does.
-    timer.unref();
+    timer.unref?.(); // optional: under a jsdom test environment timers are numbers
     promise.then(
       () => {
         clearTimeout(timer);

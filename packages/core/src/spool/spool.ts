@@ -475,7 +475,7 @@ export class Spool {
       if (this.#closed) return;
       fsync(this.#fd, () => this.#settleDurable(order));
     }, this.#opts.fsyncInterval);
-    this.#fsyncTimer.unref();
+    this.#fsyncTimer.unref?.(); // optional: under a jsdom test environment timers are numbers
   }
 
   #written(entries: Entry[], length: number, firstSpilled: number): void {
