@@ -190,7 +190,9 @@ export function resolveApiKey(apiKey: string | undefined): string {
   if (key === undefined || key === '') {
     throw new AuditLedgeError(
       'AL_ERR_CONFIG',
-      'No Auditledge API key: pass one to new AuditLedge(apiKey) or set AUDITLEDGE_API_KEY',
+      'No Auditledge API key: pass one to new AuditLedge(apiKey) or set AUDITLEDGE_API_KEY ' +
+        "(in an app's tests, AUDITLEDGE_TEST=1 makes the adapters record to an in-memory trail instead: " +
+        '@auditledge/core/testing)',
     );
   }
   if (typeof key !== 'string') {
