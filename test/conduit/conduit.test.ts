@@ -159,6 +159,8 @@ describe.each(Object.keys(FRAMEWORKS) as (keyof typeof FRAMEWORKS)[])('a Conduit
     const tokens: Record<string, string> = {};
     const trail: SentEvent[] = [];
     const seen: string[] = [];
+    // The article's internal id, answered next to its slug: the routes use the slug, so must the trail.
+    const internalIds = new Set<string>();
     for (const step of WALK) {
       const headers: Record<string, string> = {};
       if (step.as !== undefined) headers.authorization = `Token ${tokens[step.as]}`;
@@ -170,10 +172,12 @@ describe.each(Object.keys(FRAMEWORKS) as (keyof typeof FRAMEWORKS)[])('a Conduit
       });
       const text = await res.text();
       expect(`${step.method} ${step.path} ${res.status}`).toBe(`${step.method} ${step.path} ${step.status}`);
-      const user = text.startsWith('{')
-        ? (JSON.parse(text) as { user?: { username: string; token: string } }).user
+      const answered = text.startsWith('{')
+        ? (JSON.parse(text) as { user?: { username: string; token: string }; article?: { id?: string } })
         : undefined;
+      const user = answered?.user;
       if (user?.token !== undefined) tokens[user.username] = user.token;
+      if (answered?.article?.id !== undefined) internalIds.add(answered.article.id);
       const events = await h.sent();
       trail.push(...events);
       seen.push(...events.map((e) => `${step.method} ${step.path} -> ${e.action}`));
@@ -187,6 +191,8 @@ describe.each(Object.keys(FRAMEWORKS) as (keyof typeof FRAMEWORKS)[])('a Conduit
     // Signed-in actors carry their name and email; a token or a password is nowhere.
     expect(trail[0]!.actor).toEqual({ id: '1', name: 'jake', email: JAKE.email });
     const stored = JSON.stringify(trail);
+    expect(internalIds.size).toBe(1);
+    for (const id of internalIds) expect(stored).not.toContain(id);
     for (const secret of [JAKE.password, ANN.password, 'wrong', ...Object.values(tokens), 'eyJ']) {
       expect(stored).not.toContain(secret);
     }

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 
 // A RealWorld ("Conduit") backend's data and token auth, written here for the tests: the route
 // set and JSON shapes of the RealWorld spec, nothing copied from an implementation.
@@ -13,6 +13,8 @@ export interface ConduitUser {
 }
 
 interface Article {
+  /** The row's internal id, answered next to the slug as real Conduit backends do. */
+  id: string;
   slug: string;
   title: string;
   body: string;
@@ -123,6 +125,7 @@ export class ConduitStore {
     if (!input.title || !input.body) throw new ConduitError(422, { errors: { title: ["can't be blank"] } });
     const slug = input.title.toLowerCase().replace(/[^a-z0-9]+/g, '-');
     const article = {
+      id: randomUUID(),
       slug,
       title: input.title,
       body: input.body,
@@ -186,6 +189,7 @@ export class ConduitStore {
     const author = this.users.find((u) => u.id === article.authorId)!;
     return {
       article: {
+        id: article.id,
         slug: article.slug,
         title: article.title,
         body: article.body,

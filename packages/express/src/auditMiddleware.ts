@@ -7,6 +7,7 @@ import {
   warnMisuse,
 } from '@auditledge/core/adapter';
 import type { NextFunction, Request, Response } from 'express';
+import { declaredRoutesOf } from './declaredRoutes.js';
 import { type AuditedRequest, captureRouting, ExpressRequestAudit, kAudit } from './expressRequestAudit.js';
 import { routeParams, routeTemplate } from './routeTemplate.js';
 import type { AuditMiddleware, AuditOptions } from './types.js';
@@ -79,6 +80,7 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
           req.headers['x-request-id'],
           res.getHeader('x-request-id'),
         ),
+        declaredRoutes: declaredRoutesOf(req.app),
       });
     } catch {
       // recorder.finish reports its own failures; this only guards reading the request.

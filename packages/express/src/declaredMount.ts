@@ -5,7 +5,7 @@
  * recorded as `in_vo_ic_es.deleted`): the trail must name what the app wrote.
  */
 
-interface Layer {
+export interface Layer {
   handle?: unknown;
   route?: unknown;
   /** Express 5 (router 2): the path given to `use()`. */
@@ -50,7 +50,8 @@ export function declaredMountTemplate(app: unknown, route: unknown, fromUrl: str
   return declared;
 }
 
-function rootStack(app: unknown): unknown {
+/** The app's router stack: `app._router` in Express 4, `app.router` in Express 5. */
+export function rootStack(app: unknown): unknown {
   const a = app as { _router?: { stack?: unknown }; router?: { stack?: unknown } } | undefined;
   // Express 4 keeps its router on `_router`; Express 5 on `router`.
   return (a?._router ?? a?.router)?.stack;
@@ -82,7 +83,7 @@ function find(stack: unknown, route: object, key: string, prefix = '', depth = 0
 const plainPath = /^(?:\/(?::[A-Za-z_$][\w$]*|[\w\-.~%@!$&'+,;=]+))*$/;
 
 /** A mount layer's declared path(s), `''` for the root, none when unreadable. */
-function declaredPaths(layer: Layer): string[] {
+export function declaredPaths(layer: Layer): string[] {
   const raw = layer.rawPath;
   if (typeof raw === 'string') return plain(raw);
   if (Array.isArray(raw)) return raw.flatMap((p) => (typeof p === 'string' ? plain(p) : []));

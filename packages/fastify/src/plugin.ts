@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { AuditLedgeValidationError } from '@auditledge/core';
 import {
   AuditRecorder,
+  DeclaredRoutes,
   onceAnswered,
   onResponseClose,
   RequestAudit,
@@ -72,6 +73,10 @@ async function auditledgePlugin(fastify: FastifyInstance, options: AuditOptions)
   // Whether any route outside `methods` declared a spec: until one does, such requests
   // (GETs, typically) are dismissed without reading their route options.
   let specsOutsideMethods = false;
+  // Every route template, for a create whose response names several ids: the one the app's item
+  // routes use is taken. Read once per collection, when a create first needs it.
+  const templates: string[] = [];
+  const declaredRoutes = new DeclaredRoutes(() => templates);
 
   fastify.decorateRequest(kAudit, null);
   fastify.decorateRequest('audit', {
@@ -81,6 +86,7 @@ async function auditledgePlugin(fastify: FastifyInstance, options: AuditOptions)
   });
 
   fastify.addHook('onRoute', function auditRoute(routeOptions: RouteOptions) {
+    if (typeof routeOptions.url === 'string') templates.push(routeOptions.url);
     const spec = declareRoute(routeOptions);
     const methods = Array.isArray(routeOptions.method) ? routeOptions.method : [routeOptions.method];
     if (spec !== undefined && methods.some((m) => !recorder.auditsMethod(m))) specsOutsideMethods = true;
@@ -157,6 +163,7 @@ async function auditledgePlugin(fastify: FastifyInstance, options: AuditOptions)
         ip: request.ip,
         userAgent: headers['user-agent'],
         requestId: requestIdOf(request.id, headers['x-request-id'], reply.getHeader('x-request-id')),
+        declaredRoutes,
       });
     } catch {
       // recorder.finish reports its own failures; this only guards reading the request.

@@ -8,6 +8,7 @@ import {
   warnMisuse,
 } from '@auditledge/core/adapter';
 import type { Context, Next } from 'koa';
+import { declaredRoutesOf } from './declaredRoutes.js';
 import { type AuditedResponse, KoaRequestAudit, kAudit } from './koaRequestAudit.js';
 import { matchedRoute } from './matchedRoute.js';
 import type { AuditMiddleware, AuditOptions } from './types.js';
@@ -81,6 +82,7 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
         ip: ctx.ip,
         userAgent: headers['user-agent'],
         requestId: requestIdOf(requestId, headers['x-request-id'], res.getHeader('x-request-id')),
+        declaredRoutes: declaredRoutesOf(ctx),
       });
     } catch {
       // recorder.finish reports its own failures; this only guards reading the context.

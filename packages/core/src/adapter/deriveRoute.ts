@@ -37,7 +37,8 @@ export type AuthRoute =
   /** `/session(s)`: POST logs in, DELETE logs out. */
   | 'session';
 
-type Token = { param: false; value: string } | { param: true; value: string };
+/** A template segment: a literal (`articles`) or a param's name (`slug` for `:slug`). */
+export type Token = { param: false; value: string } | { param: true; value: string };
 
 const orgParams = new Set(['orgId', 'organizationId', 'org_id', 'organization_id']);
 const ignored = /^(?:v\d+(?:\.\d+)*|api)$/i;
@@ -285,7 +286,14 @@ function authRoute(tokens: readonly Token[], lastLiteral: number): AuthRoute | u
   return undefined;
 }
 
-function tokenize(template: string): Token[] {
+/**
+ * A template's segments as the derivation reads them: regex constraints and optional-group
+ * braces dropped, `api` and version segments left out, literals cut at punctuation.
+ *
+ * @example
+ * tokenize('/api/articles/:slug'); // [{ param: false, value: 'articles' }, { param: true, value: 'slug' }]
+ */
+export function tokenize(template: string): Token[] {
   const tokens: Token[] = [];
   for (const raw of stripPatterns(template).split('/')) {
     if (raw === '') continue;

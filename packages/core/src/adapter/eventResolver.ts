@@ -280,7 +280,7 @@ export class EventResolver<Req> {
       if (route.owner !== undefined) id = this.ownerId(route.owner);
       else if (this.signsIn()) id = this.ownerId('actor');
     }
-    id ??= idFromBody(this.state.body, type);
+    id ??= idFromBody(this.state.body, type, this.itemIdField(route, type));
     // A failed login or a password reset asked for by nobody signed in: the user it names.
     if (
       id === undefined &&
@@ -294,6 +294,17 @@ export class EventResolver<Req> {
       throw this.missing('resource.type', 'a resource type', 'no_resource');
     if (id === undefined || id === '') throw this.missing('resource.id', 'a resource id', 'no_resource');
     return name === undefined ? { type, id } : { type, id, name };
+  }
+
+  /**
+   * The body field the app's item routes use for a create's collection (`slug` when it declares
+   * `/articles/:slug`), looked up only for a create that has a body to read it from.
+   */
+  private itemIdField(route: RouteDerivation | undefined, type: string | undefined): string | undefined {
+    const routes = this.facts.declaredRoutes;
+    if (routes === undefined || route === undefined || this.state.body === undefined) return undefined;
+    if (route.idParam !== undefined || route.owner !== undefined || route.type !== type) return undefined;
+    return routes.idField(route.template);
   }
 
   /**

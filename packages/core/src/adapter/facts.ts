@@ -1,3 +1,5 @@
+import type { DeclaredRoutes } from './declaredRoutes.js';
+
 /**
  * What an adapter tells the recorder about a finished request, in framework-neutral terms.
  * Built once per request in the finish callback.
@@ -31,6 +33,12 @@ export interface FinishedRequest<Req> {
   requestBody?: unknown;
   /** The client hung up before the handler answered (recorded with `metadata.aborted: true`). */
   aborted?: boolean;
+  /**
+   * The app's declared routes, read only when a create takes its id from the response body:
+   * the id field its item routes use wins (`slug` next to `/articles/:slug`). One instance per
+   * app or router, kept by the adapter.
+   */
+  declaredRoutes?: DeclaredRoutes | undefined;
 }
 
 /**

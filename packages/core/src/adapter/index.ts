@@ -1,5 +1,6 @@
 // `@auditledge/core/adapter`: what the Express, Koa and Fastify adapters share. Written once
 // here so each adapter package stays a thin translator from its framework to these calls.
+export { DeclaredRoutes, idFieldOfParam, itemParam } from './declaredRoutes.js';
 export { deriveAction, deriveRoute, type RouteDerivation } from './deriveRoute.js';
 export { type FinishedRequest, headerValue, requestIdOf, stripQuery } from './facts.js';
 export { RequestAudit } from './handle.js';
@@ -16,7 +17,7 @@ export {
   type RedactOption,
   type Redactor,
 } from './redact.js';
-export { idFromBody } from './responseId.js';
+export { ID_FIELDS, idFromBody } from './responseId.js';
 export { keyWords } from './secretWords.js';
 export { type NormalizedSpec, normalizeSpec, type RouteSpec, routeSpec, type SpecSource } from './spec.js';
 export type {

@@ -6,7 +6,8 @@ const maxParsedLength = 64 * 1024;
 
 /**
  * The fields a created resource's id is read from, in this order: the identifiers real APIs
- * answer with (`slug` for articles, `username` for users, `key` for settings).
+ * answer with (`slug` for articles, `username` for users, `key` for settings). When the app
+ * declares an item route whose param names one of them (`/articles/:slug`), that one comes first.
  */
 export const ID_FIELDS: readonly string[] = Object.freeze(['id', '_id', 'uuid', 'slug', 'key', 'username']);
 
@@ -68,22 +69,26 @@ export function bodyValue(body: unknown): unknown {
 /**
  * The id of the resource a JSON response describes: the first of `ID_FIELDS` at the top of the
  * body, else under the resource's own key (`{ article: { slug } }`, `{ apiKey: { id } }` for
- * type `api_key`), else under `data`. Accepts the body as an object or as a JSON string (parsed
- * only here, once the id is known to be needed). Numbers are stringified.
+ * type `api_key`), else under `data`. `preferred`, the field the app's own item routes use
+ * (`slug` next to `/articles/:slug`, see `DeclaredRoutes`), is looked for first in the same
+ * places. Accepts the body as an object or as a JSON string (parsed only here, once the id is
+ * known to be needed). Numbers are stringified.
  *
  * @example
  * idFromBody('{"id":"inv_9"}', 'invoice'); // 'inv_9'
  * idFromBody({ article: { slug: 'hello' } }, 'article'); // 'hello'
+ * idFromBody({ article: { id: 'a1b2', slug: 'hello' } }, 'article', 'slug'); // 'hello'
  */
-export function idFromBody(body: unknown, type: string | undefined): string | undefined {
+export function idFromBody(body: unknown, type: string | undefined, preferred?: string): string | undefined {
   const b = bodyObject(body);
   if (b === undefined) return undefined;
   const keyIsSecret = type !== undefined && secretType.test(type);
-  return (
-    idOf(b, keyIsSecret) ??
-    (type === undefined ? undefined : idOf(underType(b, type), keyIsSecret)) ??
-    idOf(b.data, keyIsSecret)
-  );
+  const own = type === undefined ? undefined : underType(b, type);
+  if (preferred !== undefined && !(keyIsSecret && preferred === 'key')) {
+    const id = fieldOf(b, preferred) ?? fieldOf(own, preferred) ?? fieldOf(b.data, preferred);
+    if (id !== undefined) return id;
+  }
+  return idOf(b, keyIsSecret) ?? idOf(own, keyIsSecret) ?? idOf(b.data, keyIsSecret);
 }
 
 /**
@@ -97,6 +102,11 @@ export function underType(body: Record<string, unknown>, type: string): unknown 
   const snake = body[type];
   if (snake !== undefined || !type.includes('_')) return snake;
   return body[type.replace(/_(\p{L})/gu, (_, c: string) => c.toUpperCase())];
+}
+
+function fieldOf(value: unknown, field: string): string | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  return toId((value as Record<string, unknown>)[field]);
 }
 
 function idOf(value: unknown, keyIsSecret: boolean): string | undefined {
