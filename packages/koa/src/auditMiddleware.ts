@@ -58,6 +58,16 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
     record(this, true);
   }
 
+  // Koa 2 never ends a response whose client left (respond() returns when !ctx.writable; Koa 3
+  // calls res.end()), so there the handler's completion is the answer onceAnswered waits for.
+  function onHandled(res: ServerResponse): void {
+    if (!res.writableEnded && res.closed) setImmediate(recordIfUnanswered, res);
+  }
+
+  function recordIfUnanswered(res: ServerResponse): void {
+    if (!res.writableEnded && (res as AuditedResponse)[kAudit]?.armed === true) record(res, true);
+  }
+
   function record(res: ServerResponse, aborted: boolean): void {
     const state = (res as AuditedResponse)[kAudit];
     if (state === undefined) return;
@@ -102,6 +112,7 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
         res[kAudit] = state;
         ctx.state.audit = state.handle;
         if (recorder.auditsMethod(ctx.method)) state.arm();
+        return next().then(() => onHandled(res));
       } catch {
         // Never into the request: without its state, this request is simply not audited.
       }
