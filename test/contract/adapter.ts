@@ -29,8 +29,10 @@ export interface Route {
   mount?: string[];
   /** The status answered (default 200). */
   status?: number;
-  /** A JSON body to answer with. */
+  /** A body to answer with: JSON, or text for a string. */
   body?: unknown;
+  /** Response headers to set. */
+  headers?: Record<string, string>;
   /** Fails instead of answering: an error carrying `status`, thrown at once or after an await. */
   fail?: { status: number; async?: boolean };
   /** Runs in the handler before it answers: calls on the handle, waits. */

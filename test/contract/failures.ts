@@ -13,6 +13,8 @@ const failing: Route[] = [
   { method: 'PATCH', path: '/:id', mount: invoices, fail: { status: 500, async: true } },
   { method: 'POST', path: '/:id/send', mount: invoices, fail: { status: 409, async: true } },
   { method: 'PUT', path: '/:id', mount: invoices, fail: { status: 409 }, spec: 'invoice.replaced' },
+  // A 4xx the handler answers itself, without throwing.
+  { method: 'POST', path: '/:id/void', mount: invoices, status: 409, body: { error: 'paid' } },
 ];
 
 /** A lookup that answers on a later turn of the event loop, like a database would. */
@@ -30,6 +32,7 @@ export function failures(adapter: ContractAdapter): void {
       ['PATCH', '/orgs/42/invoices/inv_1', 500, 'invoice.updated'],
       ['POST', '/orgs/42/invoices/inv_1/send', 409, 'invoice.sent'],
       ['PUT', '/orgs/42/invoices/inv_1', 409, 'invoice.replaced'],
+      ['POST', '/orgs/42/invoices/inv_1/void', 409, 'invoice.voided'],
     ] as const)(
       '%s %s failing with %i is still %s on the right resource and org',
       async (method, path, status, action) => {
@@ -50,6 +53,7 @@ export function failures(adapter: ContractAdapter): void {
       const plain = await c.start({ options: c.rec.options, routes: failing });
       expect((await send(plain.url, 'DELETE', '/orgs/42/invoices/inv_1')).status).toBe(409);
       expect((await send(plain.url, 'PATCH', '/orgs/42/invoices/inv_1')).status).toBe(500);
+      expect((await send(plain.url, 'POST', '/orgs/42/invoices/inv_1/void')).status).toBe(409);
       expect(await c.rec.recorded()).toEqual([]);
     });
   });

@@ -6,7 +6,13 @@ import { context } from './context.js';
 import { type Answer, send } from './http.js';
 
 const routes: Route[] = [
-  { method: 'POST', path: '/invoices', status: 201, body: { id: 'inv_9', total: 3 } },
+  {
+    method: 'POST',
+    path: '/invoices',
+    status: 201,
+    body: { id: 'inv_9', total: 3 },
+    headers: { 'x-total': '3' },
+  },
   { method: 'DELETE', path: '/invoices/:id', body: { deleted: true } },
   { method: 'PUT', path: '/invoices/:id', status: 204 },
   { method: 'GET', path: '/invoices/:id', body: {} },
@@ -44,6 +50,7 @@ export function options(adapter: ContractAdapter): void {
         ['DELETE', '/invoices/inv_1'],
       ] as const) {
         const expected = snapshot(await send(bare.url, method, path, { amount: 5 }));
+        if (method === 'POST') expect(expected.headers['x-total']).toBe('3');
         expect(snapshot(await send(audited.url, method, path, { amount: 5 }))).toEqual(expected);
         expect(snapshot(await send(broken.url, method, path, { amount: 5 }))).toEqual(expected);
       }

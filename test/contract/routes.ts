@@ -15,9 +15,10 @@ const routes: Route[] = [
     status: 204,
     spec: {
       action: 'invoice.line_removed',
-      resource: (_native: unknown, info: { params: Record<string, string> }) => ({
+      // The framework's own params (req.params, ctx.params, request.params) and info.params.
+      resource: (native: unknown, info: { params: Record<string, string> }) => ({
         type: 'invoice',
-        id: info.params.id,
+        id: (native as { params: Record<string, string> }).params.id,
         name: `line ${info.params.line}`,
       }),
     },

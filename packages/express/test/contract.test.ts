@@ -23,7 +23,7 @@ function handlers(route: Route): RequestHandler[] {
       .then(() => route.work?.({ handle: req.audit, body: req.body ?? {}, onClientClose: onClose(res) }))
       .then(() => {
         if (route.fail !== undefined) throw failure(route.fail.status);
-        res.status(route.status ?? 200);
+        res.status(route.status ?? 200).set(route.headers ?? {});
         if (route.body === undefined) res.end();
         else res.send(route.body);
       })

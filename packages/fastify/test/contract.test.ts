@@ -19,7 +19,10 @@ function handler(route: Route) {
       const body = (request.body ?? {}) as Record<string, unknown>;
       await route.work?.({ handle: request.audit, body, onClientClose: onClose(reply.raw) });
       if (route.fail !== undefined) throw failure(route.fail.status);
-      return reply.code(route.status ?? 200).send(route.body);
+      return reply
+        .code(route.status ?? 200)
+        .headers(route.headers ?? {})
+        .send(route.body);
     })();
   };
 }

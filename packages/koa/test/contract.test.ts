@@ -25,6 +25,7 @@ function handlers(route: Route): Middleware[] {
       await route.work?.({ handle: ctx.state.audit, body, onClientClose: onClose(ctx.res) });
       if (route.fail !== undefined) throw failure(route.fail.status);
       ctx.status = route.status ?? 200;
+      ctx.set(route.headers ?? {});
       if (route.body !== undefined) ctx.body = route.body;
     })();
   };
