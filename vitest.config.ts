@@ -26,7 +26,8 @@ const project = (name: string, root: string) => ({
  * `express`, `koa`, `@koa/router` and `fastify`: the oldest version of each claimed major and the
  * newest of the older major, installed side by side under pnpm aliases (`express-4.21.0:
  * npm:express@4.21.0`). Each runs the adapter's own suite with the bare name redirected to the
- * alias. Type tests and child-process tests (which cannot see the redirect) run once, above.
+ * alias: its own tests and, through its contract.test.ts, the adapter contract (test/contract).
+ * Type tests and child-process tests (which cannot see the redirect) run once, above.
  */
 const versions = (framework: string, root: string, variants: Record<string, Record<string, string>>) =>
   Object.entries(variants).map(([version, redirects]) => ({
