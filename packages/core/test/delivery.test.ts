@@ -143,26 +143,60 @@ describe('delivery', () => {
 });
 
 describe('pauses', () => {
-  test('401: keeps events, probes slowly, resumes on setApiKey()', async () => {
-    let goodKey = 'al_rotated_key';
-    api = await startScriptedApi((req) =>
-      req.headers.authorization === `Bearer ${goodKey}`
-        ? undefined
-        : { status: 401, body: { error: 'Invalid API key' } },
-    );
-    const errors: AuditLedgeError[] = [];
-    audit = client(api.url, { authRetryInterval: 60_000, onError: (e) => errors.push(e) });
-    for (let i = 0; i < 5; i++) audit.enqueue(event(i));
-    await api.waitFor((a) => a.received.length >= 1);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(audit.stats()).toMatchObject({ state: 'unauthorized', delivered: 0, dropped: { total: 0 } });
-    expect(api.received.length).toBeLessThanOrEqual(5); // what was in flight, then silence
-    expect(errors[0]).toMatchObject({ code: 'AL_ERR_UNAUTHORIZED', status: 401 });
-    expect(JSON.stringify(errors) + errors.map(String).join()).not.toContain(KEY);
-    audit.setApiKey(goodKey);
-    await audit.flush();
-    expect(api.stored).toHaveLength(5);
-    goodKey = 'other';
+  test('401: keeps events, probes once per authRetryInterval, resumes on setApiKey()', async () => {
+    // Fake timers and an in-memory transport: the silence between probes is asserted on the
+    // client's own clock, not by sleeping and hoping nothing was sent meanwhile.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    try {
+      let goodKey = 'al_rotated_key';
+      const at: number[] = [];
+      const stored = new Set<string>();
+      const transport: Transport = {
+        async request(req) {
+          at.push(Date.now());
+          if (req.headers.authorization !== `Bearer ${goodKey}`)
+            return { status: 401, headers: {}, body: '{"error":"Invalid API key"}' };
+          stored.add(req.headers['idempotency-key']!);
+          const body = JSON.parse(req.body!) as { action: string };
+          return {
+            status: 201,
+            headers: {},
+            body: JSON.stringify({ success: true, event: { id: 'evt', ...body } }),
+          };
+        },
+        stream: () => Promise.reject(new Error('not used')),
+      };
+      const errors: AuditLedgeError[] = [];
+      const paused = new AuditLedge(KEY, {
+        transport,
+        authRetryInterval: 60_000,
+        flushInterval: 5,
+        onError: (e) => errors.push(e),
+      });
+      for (let i = 0; i < 5; i++) paused.enqueue(event(i));
+      await vi.advanceTimersByTimeAsync(5);
+      expect(paused.stats()).toMatchObject({ state: 'unauthorized', delivered: 0, dropped: { total: 0 } });
+      const inFlight = at.length;
+      expect(inFlight).toBeGreaterThanOrEqual(1);
+      expect(inFlight).toBeLessThanOrEqual(5); // what was in flight, then silence
+      await vi.advanceTimersByTimeAsync(59_990);
+      expect(at).toHaveLength(inFlight);
+      await vi.advanceTimersByTimeAsync(10);
+      expect(at).toHaveLength(inFlight + 1); // one probe, still refused
+      expect(paused.stats()).toMatchObject({ state: 'unauthorized', queued: 5 });
+      expect(errors[0]).toMatchObject({ code: 'AL_ERR_UNAUTHORIZED', status: 401 });
+      expect(JSON.stringify(errors) + errors.map(String).join()).not.toContain(KEY);
+      paused.setApiKey(goodKey);
+      const flushed = paused.flush();
+      await vi.advanceTimersByTimeAsync(1000);
+      await flushed;
+      expect(stored.size).toBe(5);
+      expectInvariant(paused);
+      goodKey = 'other';
+      await paused.shutdown({ timeout: 0 });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   test('429: the quota breaker sends at most one probe per interval and keeps everything', async () => {

@@ -142,9 +142,11 @@ describe('never an unhandled rejection', () => {
       audit.log(event(1)); // 400 later
       audit.log(event(2)); // queue full
       await audit.flush();
-      void audit.shutdown();
+      const closing = audit.shutdown();
       audit.log(event(3)); // closed
-      await new Promise((r) => setTimeout(r, 20));
+      await closing;
+      // An unhandled rejection is reported once the microtask queue drains: before setImmediate.
+      await new Promise((r) => setImmediate(r));
       expect(seen).toEqual([]);
       expect(audit.stats().dropped).toMatchObject({ invalid: 1, queue_full: 1 });
     } finally {
