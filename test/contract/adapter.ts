@@ -78,6 +78,11 @@ export function failure(status: number): Error {
   return Object.assign(new Error(`failed with ${status}`), { status, statusCode: status, expose: true });
 }
 
+/** A request header, read from a mapper's request object (Express req, Koa ctx, Fastify request). */
+export function header(native: unknown, name: string): string | undefined {
+  return (native as { headers: Record<string, string | undefined> }).headers[name];
+}
+
 /** The user an `x-user` header carries, for the factories. */
 export function userFrom(header: unknown): unknown {
   return typeof header === 'string' && header !== '' ? JSON.parse(header) : undefined;

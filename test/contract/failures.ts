@@ -2,7 +2,7 @@
 // statuses ask for it), clients that hang up, mappers that throw or reject (reported and counted
 // in stats().unrecorded, never an unhandled rejection).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { ContractAdapter, Route } from './adapter.js';
+import { type ContractAdapter, header, type Route } from './adapter.js';
 import { context } from './context.js';
 import { send, sendAndHangUp, signal } from './http.js';
 
@@ -141,7 +141,7 @@ export function failures(adapter: ContractAdapter): void {
 
     test('async mappers: their values make the event; a rejection is reported and counted, never unhandled', async () => {
       const before = c.rec.client.stats().unrecorded.mapper_error;
-      const tenant = (native: unknown) => (native as { headers: Record<string, string> }).headers['x-tenant'];
+      const tenant = (native: unknown) => header(native, 'x-tenant');
       const app = await c.start({
         options: {
           ...c.rec.options,

@@ -12,6 +12,7 @@ import { derivation } from './derivation.js';
 import { failures } from './failures.js';
 import { lifecycle } from './lifecycle.js';
 import { options } from './options.js';
+import { requests } from './requests.js';
 import { perRoute } from './routes.js';
 
 export type { AppOptions, ContractAdapter, Route, RunningApp } from './adapter.js';
@@ -21,6 +22,7 @@ export function contractSuite(adapter: ContractAdapter): void {
   describe(`${adapter.name}: the adapter contract`, () => {
     derivation(adapter);
     options(adapter);
+    requests(adapter);
     perRoute(adapter);
     failures(adapter);
     lifecycle(adapter);
