@@ -91,6 +91,7 @@ function quickstart(readme: string): string {
 describe('the packed tarballs in a fresh npm project (needs the npm registry or a warm npm cache)', () => {
   let work: string;
   let project: string;
+  let project26: string;
   let local: LocalServer;
   const readers: AuditLedge[] = [];
 
@@ -129,13 +130,26 @@ describe('the packed tarballs in a fresh npm project (needs the npm registry or 
       '--fetch-retry-maxtimeout=5000',
       '--fetch-timeout=30000',
     ];
-    const installed = await run('npm', args, { cwd: project, timeout: INSTALL_LIMIT_MS });
-    if (installed.code !== 0) {
-      const why = installed.signal ? `was killed after ${INSTALL_LIMIT_MS / 1000} s` : 'failed';
-      throw new Error(
-        `npm install ${why}. This suite needs the npm registry (or a warm npm cache) for express, ` +
-          `resolve and jest; is the registry reachable?\n${installed.stderr.slice(-2_000)}`,
-      );
+    // A second app on jest 26, in its own directory (jest resolves its environment from the
+    // project, so next to jest 27 it would run 27's), with the Express it can load (Express 5's
+    // body-parser needs node: built-ins that jest 26 cannot resolve).
+    project26 = join(work, 'app26');
+    mkdirSync(project26);
+    writeFileSync(join(project26, 'package.json'), JSON.stringify({ name: 'fresh-app-26', private: true }));
+    const older: Record<string, string> = { 'express@5': 'express@4', 'jest@27': 'jest@26' };
+    const args26 = args.filter((arg) => arg !== 'resolve@1').map((arg) => older[arg] ?? arg);
+    for (const [dir, npmArgs] of [
+      [project, args],
+      [project26, args26],
+    ] as const) {
+      const installed = await run('npm', [...npmArgs], { cwd: dir, timeout: INSTALL_LIMIT_MS });
+      if (installed.code !== 0) {
+        const why = installed.signal ? `was killed after ${INSTALL_LIMIT_MS / 1000} s` : 'failed';
+        throw new Error(
+          `npm install ${why}. This suite needs the npm registry (or a warm npm cache) for express, ` +
+            `resolve and jest; is the registry reachable?\n${installed.stderr.slice(-2_000)}`,
+        );
+      }
     }
     local = await startLocalServer({ port: 0, db: ':memory:' });
   }, 150_000);
@@ -299,15 +313,23 @@ describe('the packed tarballs in a fresh npm project (needs the npm registry or 
     }
   }, 30_000);
 
-  // An app on jest 27 (or 26): its runner resolves no `exports` (the stubs above), and its node
-  // environment has no ReadableStream, which undici needs when it loads: core loads undici on
-  // the first request only, so test mode never does. Under jsdom (jest 26's default environment)
-  // timers are numbers, with no unref(). Both environments, as an app's own test file would.
-  test.each(['node', 'jsdom'])(
-    'an app on jest 27 (%s environment) tests in test mode: the DELETE is in the trail',
-    async (environment) => {
+  // An app on jest 26 or 27: its runner resolves no `exports` (the stubs above); its node
+  // environment has no ReadableStream, which undici needs when it loads (core loads undici on the
+  // first request only, so test mode never does), and jest 26's has no global `performance` (core
+  // imports it); under jsdom (jest 26's default) timers are numbers, with no unref(). Both
+  // environments, as an app's own test file would run.
+  test.each([
+    ['27', 'node'],
+    ['27', 'jsdom'],
+    ['26', 'node'],
+    ['26', 'jsdom'],
+  ])(
+    'an app on jest %s (%s environment) tests in test mode: the DELETE is in the trail',
+    async (version, environment) => {
+      const dir = version === '26' ? project26 : project;
+      const file = `audit-${environment}.test.js`;
       writeFileSync(
-        join(project, `audit-${environment}.test.js`),
+        join(dir, file),
         `const http = require('http');
        const express = require('express');
        const { auditMiddleware } = require('@auditledge/express');
@@ -334,13 +356,8 @@ describe('the packed tarballs in a fresh npm project (needs the npm registry or 
       );
       const result = await run(
         process.execPath,
-        [
-          join('node_modules', 'jest', 'bin', 'jest.js'),
-          '--ci',
-          `--env=${environment}`,
-          `audit-${environment}.test.js`,
-        ],
-        { cwd: project, env: env({ AUDITLEDGE_TEST: '1' }) },
+        [join('node_modules', 'jest', 'bin', 'jest.js'), '--ci', `--env=${environment}`, file],
+        { cwd: dir, env: env({ AUDITLEDGE_TEST: '1' }) },
       );
       const output = `${result.stdout}${result.stderr}`;
       expect(result.code, output).toBe(0);

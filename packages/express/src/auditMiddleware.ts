@@ -1,6 +1,7 @@
 import {
   AuditRecorder,
   looksLikeRequest,
+  monotonicNow,
   onceAnswered,
   requestIdOf,
   stripQuery,
@@ -69,7 +70,7 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
         path: stripQuery(req.originalUrl ?? req.url),
         params: routeParams(state),
         status: res.statusCode,
-        durationMs: performance.now() - state.start,
+        durationMs: monotonicNow() - state.start,
         aborted,
         user,
         requestBody: req.body,
@@ -82,8 +83,9 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
         ),
         declaredRoutes: declaredRoutesOf(req.app),
       });
-    } catch {
-      // recorder.finish reports its own failures; this only guards reading the request.
+    } catch (err) {
+      // recorder.finish reports its own failures; this guards reading the request, and says so.
+      recorder.report(err, { method: req.method, route: undefined });
     }
   }
 
@@ -105,8 +107,11 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
           state.json = res.json;
           res.json = captureJson;
         }
-      } catch {
-        // Never into the request: without its state, this request is simply not audited.
+      } catch (err) {
+        // Never into the request: without its state this request is not audited, and that is heard.
+        if (audited[kAudit]?.armed !== true && recorder.auditsMethod(req.method)) {
+          recorder.report(err, { method: req.method, route: undefined });
+        }
       }
     }
     next();

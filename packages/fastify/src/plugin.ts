@@ -165,8 +165,10 @@ async function auditledgePlugin(fastify: FastifyInstance, options: AuditOptions)
         requestId: requestIdOf(request.id, headers['x-request-id'], reply.getHeader('x-request-id')),
         declaredRoutes,
       });
-    } catch {
-      // recorder.finish reports its own failures; this only guards reading the request.
+    } catch (err) {
+      // recorder.finish reports its own failures; this guards reading the request, and says so.
+      if (recorder.auditsMethod(request.method))
+        recorder.report(err, { method: request.method, route: undefined });
     }
   }
 

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import {
   AuditRecorder,
   looksLikeRequest,
+  monotonicNow,
   onceAnswered,
   requestIdOf,
   stripQuery,
@@ -85,7 +86,7 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
         path: stripQuery(ctx.originalUrl),
         params: (ctx as { params?: Record<string, unknown> }).params,
         status: res.statusCode,
-        durationMs: performance.now() - state.start,
+        durationMs: monotonicNow() - state.start,
         aborted,
         user: (ctx.state as { user?: unknown }).user,
         requestBody: (ctx.request as { body?: unknown }).body,
@@ -94,8 +95,9 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
         requestId: requestIdOf(requestId, headers['x-request-id'], res.getHeader('x-request-id')),
         declaredRoutes: declaredRoutesOf(ctx),
       });
-    } catch {
-      // recorder.finish reports its own failures; this only guards reading the context.
+    } catch (err) {
+      // recorder.finish reports its own failures; this guards reading the context, and says so.
+      recorder.report(err, { method: state.ctx.method, route: undefined });
     }
   }
 
@@ -113,8 +115,11 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
         ctx.state.audit = state.handle;
         if (recorder.auditsMethod(ctx.method)) state.arm();
         return next().then(() => onHandled(res));
-      } catch {
-        // Never into the request: without its state, this request is simply not audited.
+      } catch (err) {
+        // Never into the request: without its state this request is not audited, and that is heard.
+        if (res[kAudit]?.armed !== true && recorder.auditsMethod(ctx.method)) {
+          recorder.report(err, { method: ctx.method, route: undefined });
+        }
       }
     }
     return next();

@@ -1,3 +1,4 @@
+import { monotonicNow } from './clock.js';
 import { mergeMetadata } from './redact.js';
 import type { RouteSpec } from './spec.js';
 import type { AuditHandle, AuditOverrides, ExtraAuditEvent } from './types.js';
@@ -13,7 +14,7 @@ import type { AuditHandle, AuditOverrides, ExtraAuditEvent } from './types.js';
  * recorder.finish(state, facts); // after the response has finished
  */
 export class RequestAudit implements AuditHandle {
-  /** `performance.now()` when the middleware saw the request. */
+  /** `monotonicNow()` when the middleware saw the request. */
   readonly start: number;
   /** The route's `audit()` / `config.audit` declaration, if any. */
   spec: RouteSpec<never> | undefined = undefined;
@@ -33,7 +34,7 @@ export class RequestAudit implements AuditHandle {
   /** The handle given to the app, made on first use. */
   private userHandle: AuditHandle | undefined = undefined;
 
-  constructor(start: number = performance.now()) {
+  constructor(start: number = monotonicNow()) {
     this.start = start;
   }
 

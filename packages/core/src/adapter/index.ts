@@ -1,5 +1,6 @@
 // `@auditledge/core/adapter`: what the Express, Koa and Fastify adapters share. Written once
 // here so each adapter package stays a thin translator from its framework to these calls.
+export { monotonicNow } from './clock.js';
 export { DeclaredRoutes, idFieldOfParam, itemParam } from './declaredRoutes.js';
 export { deriveAction, deriveRoute, type RouteDerivation } from './deriveRoute.js';
 export { type FinishedRequest, headerValue, requestIdOf, stripQuery } from './facts.js';

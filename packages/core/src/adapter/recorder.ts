@@ -1,6 +1,7 @@
 import type { AuditLedge } from '../client.js';
 import { AuditLedgeError, AuditLedgeValidationError } from '../errors.js';
 import type { AuditEventInput } from '../types.js';
+import { monotonicNow } from './clock.js';
 import { deriveRoute, isLoginRoute } from './deriveRoute.js';
 import { EventResolver, PENDING } from './eventResolver.js';
 import type { FinishedRequest } from './facts.js';
@@ -141,9 +142,9 @@ export class AuditRecorder<Req> {
     deadline: number | undefined,
   ): Promise<void> {
     const timeout = this.options.mapperTimeout;
-    const until = deadline ?? performance.now() + timeout;
+    const until = deadline ?? monotonicNow() + timeout;
     const settled = resolver.settled() ?? Promise.resolve();
-    return within(settled, until - performance.now()).then((timedOut) => {
+    return within(settled, until - monotonicNow()).then((timedOut) => {
       if (timedOut) resolver.timeOut(timeout);
       try {
         return this.build(resolver, step, state, facts, until);
