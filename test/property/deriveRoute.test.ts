@@ -3,7 +3,11 @@
 // mount prefixes the same way everywhere, and yields a type an event can carry.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { deriveAction, deriveRoute, type RouteDerivation } from '../../packages/core/src/adapter/index.js';
+import {
+  deriveAction,
+  deriveRoute,
+  type RouteDerivation,
+} from '../../packages/core/src/adapter/deriveRoute.js';
 
 const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'SEARCH'];
 const orgNames = ['orgId', 'organizationId', 'org_id', 'organization_id'];

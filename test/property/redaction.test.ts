@@ -3,7 +3,7 @@
 // result is always sendable (cycles and depth cut); prototype-pollution keys change nothing.
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { createRedactor, defaultRedactKeys, REDACTED } from '../../packages/core/src/adapter/index.js';
+import { createRedactor, defaultRedactKeys, REDACTED } from '../../packages/core/src/adapter/redact.js';
 import { validateEvent } from '../../packages/core/src/index.js';
 import { hostileJsonText, prototypeFingerprint, safeMetadata } from './support/arbitraries.js';
 

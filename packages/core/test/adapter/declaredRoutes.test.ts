@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { DeclaredRoutes, idFieldOfParam, idFromBody, itemParam } from '../../src/adapter/index.js';
+import { DeclaredRoutes, idFieldOfParam, itemParam } from '../../src/adapter/declaredRoutes.js';
+import { idFromBody } from '../../src/adapter/responseId.js';
 
 // The routes of a RealWorld ("Conduit") API, as the adapters report templates.
 const conduit = [

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { deriveAction, deriveRoute } from '../../src/adapter/index.js';
+import { deriveAction, deriveRoute } from '../../src/adapter/deriveRoute.js';
 
 // The default derivation table of DESIGN.md section 6, plus the shapes around it.
 describe('the derivation table', () => {

@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest';
-import { idFromBody, organizationOf, toActor, toId } from '../../src/adapter/index.js';
+import { organizationOf, toActor, toId } from '../../src/adapter/identity.js';
+import { idFromBody } from '../../src/adapter/responseId.js';
 
 test('toActor reads id, name and email from the usual user shapes and keeps nothing else', () => {
   expect(toActor({ id: 7, name: 'Ann', email: 'a@x.co', passwordHash: 'h' })).toEqual({

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { isPlural, singularize, toSnakeCase } from '../../src/adapter/index.js';
+import { isPlural, singularize, toSnakeCase } from '../../src/adapter/inflect.js';
 
 describe('singularize', () => {
   test.each([

@@ -1,7 +1,7 @@
 import { createServer, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect, test } from 'vitest';
-import { onResponseClose } from '../../src/adapter/index.js';
+import { onResponseClose } from '../../src/adapter/onResponseClose.js';
 
 /** One real request; `handle` gets the server's response and resolves with what it observed. */
 async function withResponse<T>(handle: (res: ServerResponse) => Promise<T>): Promise<T> {

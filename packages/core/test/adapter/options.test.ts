@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { normalizeOptions, routeSpec } from '../../src/adapter/index.js';
+import { normalizeOptions } from '../../src/adapter/options.js';
+import { routeSpec } from '../../src/adapter/spec.js';
 import { AuditLedge, AuditLedgeError, AuditLedgeValidationError } from '../../src/index.js';
 
 const saved = process.env.AUDITLEDGE_API_KEY;

@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { type ScriptedApi, startScriptedApi } from '../../../../test/support/scriptedApi.js';
-import {
-  type AuditOptions,
-  AuditRecorder,
-  type FinishedRequest,
-  RequestAudit,
-  routeSpec,
-} from '../../src/adapter/index.js';
+import type { FinishedRequest } from '../../src/adapter/facts.js';
+import { RequestAudit } from '../../src/adapter/handle.js';
+import { AuditRecorder } from '../../src/adapter/recorder.js';
+import { routeSpec } from '../../src/adapter/spec.js';
+import type { AuditOptions } from '../../src/adapter/types.js';
 import { AuditLedge, type AuditLedgeError, type ErrorContext } from '../../src/index.js';
 
 interface FakeReq {

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { createRedactor, mergeMetadata, REDACTED } from '../../src/adapter/index.js';
+import { createRedactor, mergeMetadata, REDACTED } from '../../src/adapter/redact.js';
 
 test('default keys are redacted case-insensitively at any depth, in arrays too', () => {
   const redact = createRedactor(undefined);
