@@ -1,13 +1,14 @@
-import { writeSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import { backoffDelay } from './backoff.js';
 import { type Deferred, DeliveryQueue, type QueuedEvent, toUndelivered } from './deliveryQueue.js';
-import { AuditLedgeError, AuditLedgeValidationError, type RequestLabel } from './errors.js';
+import { AuditLedgeError, AuditLedgeValidationError } from './errors.js';
 import { pageThrough, pagingOptions } from './eventPages.js';
 import { streamResponse } from './exportStream.js';
+import { RequestHeaders } from './headers.js';
+import type { RequestLabel } from './httpError.js';
 import { createHttpTransport } from './httpTransport.js';
-import { type ExitHooks, KeepAlive, watchExit } from './lifetime.js';
+import { KeepAlive, watchExit } from './lifetime.js';
 import {
   type ClientOptions,
   type ErrorContext,
@@ -16,8 +17,13 @@ import {
   resolveOptions,
 } from './options.js';
 import { classifyResponse, networkError, type Outcome } from './outcome.js';
+import { ProcessExit } from './processExit.js';
 import { buildQuery } from './query.js';
+import { abortable, closedForReads, readWithRetries } from './readRetry.js';
+import { parseJson, parseStored } from './responseBody.js';
+import { drainAndStop } from './shutdown.js';
 import { Spool } from './spool/spool.js';
+import { checkTimeout, raceTimeout } from './timeouts.js';
 import type { Transport, TransportRequest } from './transport.js';
 import type {
   AuditEventInput,
@@ -38,9 +44,6 @@ import type {
 import { uuidv7 } from './uuid.js';
 import { type EventPayload, validateEvent } from './validate.js';
 
-declare const __AUDITLEDGE_VERSION__: string | undefined;
-/** Written in by the build (tsup's `define`) from package.json; tests on the sources see vitest's. */
-const VERSION = typeof __AUDITLEDGE_VERSION__ === 'string' ? __AUDITLEDGE_VERSION__ : 'source';
 const noop = () => {};
 const HEADER_SAFE = /^[\x21-\x7e]{1,200}$/;
 /**
@@ -75,7 +78,7 @@ function quiet(result: unknown): void {
  */
 export class AuditLedge {
   #apiKey: string;
-  #authorization: string;
+  readonly #headers: RequestHeaders;
   /** Every key this client has used, longest first: an error echoing an old one is scrubbed too. */
   #secrets: string[] = [];
   /** The base URL as messages show it: no credentials, no trailing slash. */
@@ -84,18 +87,11 @@ export class AuditLedge {
   readonly #transport: Transport;
   readonly #queue: DeliveryQueue;
   readonly #spool: Spool | undefined;
-  readonly #userAgent: string;
   readonly #keepAlive = new KeepAlive();
   readonly #heldFlushes = new WeakMap<Promise<void>, Promise<void>>();
   /** Events adapters are still building (async mappers, bounded by their `mapperTimeout`). */
   readonly #building = new Set<Promise<void>>();
-  readonly #exitHooks: ExitHooks = {
-    beforeExit: () => this.#beforeExit(),
-    exit: () => this.#exit(),
-  };
-  /** When the flush started by `beforeExit` gives up (its budget spans every beforeExit). */
-  #exitDeadline: number | undefined;
-  #exitFlushing = false;
+  readonly #processExit: ProcessExit;
   #shutdown: Promise<ShutdownReport> | undefined;
   readonly #unrecorded: Record<UnrecordedReason, number> = {
     mapper_error: 0,
@@ -108,12 +104,11 @@ export class AuditLedge {
 
   constructor(apiKey?: string, options: ClientOptions = {}) {
     this.#apiKey = resolveApiKey(apiKey);
-    this.#authorization = `Bearer ${this.#apiKey}`;
     this.#rememberKey(this.#apiKey);
     this.#options = resolveOptions(options);
     const o = this.#options;
+    this.#headers = new RequestHeaders(this.#apiKey, o.userAgent);
     this.#displayBase = displayBase(o.baseUrl);
-    this.#userAgent = `auditledge-node/${VERSION}${o.userAgent ? ` ${o.userAgent}` : ''}`;
     this.#transport =
       o.transport ??
       createHttpTransport({ baseUrl: o.baseUrl, connections: o.concurrency, connectTimeout: o.timeout });
@@ -125,6 +120,15 @@ export class AuditLedge {
             report: (error) => this.#report(error, { operation: 'deliver' }),
             lost: (events) => this.#queue.spoolLost(events),
           });
+    this.#processExit = new ProcessExit({
+      options: o,
+      spooled: this.#spool !== undefined,
+      queue: () => this.#queue,
+      closed: () => this.#shutdown !== undefined,
+      flush: (timeout) => this.flush({ timeout }),
+      shutdown: (timeout) => this.shutdown({ timeout }),
+      report: (error, context) => this.#report(error, context),
+    });
     this.#queue = new DeliveryQueue(
       o,
       {
@@ -139,7 +143,7 @@ export class AuditLedge {
             o.logger?.error?.({ err }, 'auditledge: onDrop threw');
           }
         },
-        busy: (busy) => watchExit(this.#exitHooks, busy),
+        busy: (busy) => watchExit(this.#processExit, busy),
       },
       this.#spool,
     );
@@ -262,7 +266,7 @@ export class AuditLedge {
         const request: TransportRequest = {
           method: 'GET',
           path,
-          headers: this.#headers(),
+          headers: this.#headers.read(),
           timeout: o.timeout,
           signal: abort,
         };
@@ -333,7 +337,9 @@ export class AuditLedge {
   shutdown(options: ShutdownOptions = {}): Promise<ShutdownReport> {
     if (this.#shutdown === undefined) {
       const timeout = checkTimeout(options, 'shutdown') ?? 10_000;
-      this.#shutdown = this.#keepAlive.around(this.#runShutdown(timeout));
+      this.#shutdown = this.#keepAlive.around(
+        drainAndStop(this.#queue, this.#transport, this.#options.logger, timeout),
+      );
     }
     return this.#shutdown;
   }
@@ -389,7 +395,7 @@ export class AuditLedge {
   /** Rotates the API key: later requests use it, and a pipeline paused by a 401 resumes at once. */
   setApiKey(apiKey: string): void {
     this.#apiKey = resolveApiKey(apiKey);
-    this.#authorization = `Bearer ${this.#apiKey}`;
+    this.#headers.setApiKey(this.#apiKey);
     this.#rememberKey(this.#apiKey);
     this.#queue.resumeIfUnauthorized();
   }
@@ -458,27 +464,11 @@ export class AuditLedge {
     return { method, url: this.#displayBase + path };
   }
 
-  #headers(idempotencyKey?: string): Record<string, string> {
-    if (idempotencyKey === undefined) {
-      return {
-        authorization: this.#authorization,
-        'user-agent': this.#userAgent,
-        accept: 'application/json',
-      };
-    }
-    return {
-      authorization: this.#authorization,
-      'user-agent': this.#userAgent,
-      'content-type': 'application/json',
-      'idempotency-key': idempotencyKey,
-    };
-  }
-
   #deliver(event: QueuedEvent): Promise<Outcome> {
     const request: TransportRequest = {
       method: 'POST',
       path: '/v1/events',
-      headers: this.#headers(event.id),
+      headers: this.#headers.event(event.id),
       body: event.body,
       timeout: this.#options.timeout,
     };
@@ -499,102 +489,17 @@ export class AuditLedge {
     const request: TransportRequest = {
       method: 'GET',
       path: path(),
-      headers: this.#headers(),
+      headers: this.#headers.read(),
       timeout: this.#options.timeout,
       signal,
     };
-    const label = this.#label('GET', request.path);
-    for (let attempt = 0; ; attempt++) {
-      let outcome: Outcome;
-      try {
-        outcome = classifyResponse(await this.#transport.request(request), label, this.#secrets);
-      } catch (err) {
-        outcome = { type: 'retry', error: networkError(err, label, this.#secrets), retryAfter: undefined };
-      }
-      if (outcome.type === 'delivered') return outcome.body;
-      if (outcome.type !== 'retry' || attempt >= this.#options.readRetries) throw outcome.error;
-      const delay =
-        outcome.retryAfter ??
-        backoffDelay(attempt + 1, this.#options.retryBaseDelay, this.#options.maxRetryDelay);
-      await new Promise((resolve) => setTimeout(resolve, Math.min(delay, this.#options.maxRetryDelay)));
-    }
-  }
-
-  async #runShutdown(timeout: number): Promise<ShutdownReport> {
-    // Nothing can be delivered while paused by a 401/429: hand the events back at once.
-    if (!this.#queue.paused) await raceTimeout(this.#queue.flush(), timeout);
-    const undelivered = this.#queue.stop();
-    try {
-      await (undelivered.length > 0 ? this.#transport.destroy?.() : this.#transport.close?.());
-    } catch (err) {
-      this.#options.logger?.warn?.({ err }, 'auditledge: closing the transport failed');
-    }
-    const stats = this.#queue.stats();
-    // The same vocabulary as stats(): `dropped` is dropped.total (shutdown leftovers included),
-    // `pending` is dropped.shutdown, the part of it this shutdown gave up on.
-    return {
-      delivered: stats.delivered,
-      dropped: stats.dropped.total,
-      pending: undelivered.length,
-      undelivered,
-    };
-  }
-
-  /**
-   * The event loop is empty but events are queued (a script that ends without shutdown(),
-   * a test file): flush them, bounded by `exitFlushTimeout` in all. The flush keeps the
-   * process alive; past the budget the client shuts down, which hands the rest to onDrop.
-   */
-  #beforeExit(): void {
-    if (this.#shutdown !== undefined || this.#exitFlushing) return;
-    const now = Date.now();
-    this.#exitDeadline ??= now + this.#options.exitFlushTimeout;
-    const left = this.#exitDeadline - now;
-    if (left <= 0 || this.#queue.paused) {
-      this.#giveUpAtExit();
-      return;
-    }
-    this.#exitFlushing = true;
-    void this.flush({ timeout: left }).then(() => {
-      this.#exitFlushing = false;
-      if (this.#queue.unsettled > 0) this.#giveUpAtExit();
-    });
-  }
-
-  #giveUpAtExit(): void {
-    void this.shutdown({ timeout: 0 }).then((report) => this.#lostAtExit(report.pending));
-  }
-
-  /** `exit` allows no more I/O: what is still undelivered goes to onDrop now, synchronously. */
-  #exit(): void {
-    if (this.#queue.state !== 'closed') this.#lostAtExit(this.#queue.stop().length);
-  }
-
-  /**
-   * Events the process ends without: onDrop has them; without onDrop the loss is still heard,
-   * once, through onError/logger or else one warning line on stderr, written synchronously
-   * (at `exit` nothing asynchronous runs, so `process.emitWarning` would never print). With a
-   * spool nothing is lost: the next client on its directory delivers them.
-   */
-  #lostAtExit(count: number): void {
-    const { onDrop, onError, logger } = this.#options;
-    if (count === 0 || onDrop !== undefined || this.#spool !== undefined) return;
-    const message =
-      `${count} audit event${count === 1 ? ' was' : 's were'} still undelivered when the process ended: ` +
-      'await client.shutdown() before it ends (or pass onDrop to keep them)';
-    if (onError !== undefined || logger?.warn !== undefined) {
-      this.#report(new AuditLedgeError('AL_ERR_DROPPED', message, { reason: 'shutdown' }), {
-        operation: 'deliver',
-        reason: 'shutdown',
-      });
-      return;
-    }
-    if (process.env.NODE_NO_WARNINGS === '1' || process.execArgv.includes('--no-warnings')) return;
-    try {
-      writeSync(2, `(node:${process.pid}) [AUDITLEDGE_UNDELIVERED_AT_EXIT] AuditledgeWarning: ${message}\n`);
-    } catch {
-      // stderr is closed: there is no one left to tell.
-    }
+    return readWithRetries(
+      this.#transport,
+      request,
+      this.#label('GET', request.path),
+      () => this.#secrets,
+      this.#options,
+    );
   }
 
   #report(error: AuditLedgeError, context: ErrorContext): void {
@@ -609,69 +514,7 @@ export class AuditLedge {
   }
 }
 
-function checkTimeout(options: FlushOptions, method: string): number | undefined {
-  if (options === null || typeof options !== 'object') {
-    throw new AuditLedgeValidationError(`${method}() options`, 'must be an object');
-  }
-  const { timeout } = options;
-  if (timeout === undefined) return undefined;
-  if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
-    throw new AuditLedgeValidationError('timeout', `of ${method}() must be a number of ms >= 0`);
-  }
-  return Math.min(timeout, 2 ** 31 - 1);
-}
-
-/** Settles with `promise`, or after `ms` with nothing; the timer is ref'd, so it holds the process. */
-function raceTimeout(promise: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
-
-/** Rejects with the signal's reason as soon as it aborts, whatever `promise` is waiting for (a retry's backoff). */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
 function displayBase(baseUrl: string): string {
   const url = new URL(baseUrl);
   return url.origin + url.pathname.replace(/\/+$/, '');
-}
-
-function closedForReads(): AuditLedgeError {
-  return new AuditLedgeError(
-    'AL_ERR_CLOSED',
-    'This AuditLedge client was shut down; create a new one to read',
-  );
-}
-
-function parseJson<T>(body: string): T {
-  try {
-    return JSON.parse(body) as T;
-  } catch {
-    throw new AuditLedgeError(
-      'AL_ERR_INVALID_RESPONSE',
-      'The Auditledge API answered with a body that is not JSON',
-    );
-  }
-}
-
-function parseStored(body: string): StoredEvent {
-  const parsed = parseJson<{ event?: StoredEvent }>(body);
-  if (parsed === null || typeof parsed !== 'object' || typeof parsed.event?.id !== 'string') {
-    throw new AuditLedgeError(
-      'AL_ERR_INVALID_RESPONSE',
-      'The Auditledge API stored the event (201) but its answer did not contain it',
-      { status: 201 },
-    );
-  }
-  return parsed.event;
 }

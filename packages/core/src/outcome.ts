@@ -1,5 +1,7 @@
 import { parseRetryAfter } from './backoff.js';
-import { AuditLedgeError, httpError, type RequestLabel, scrub } from './errors.js';
+import { AuditLedgeError } from './errors.js';
+import { httpError, type RequestLabel } from './httpError.js';
+import { scrub } from './scrub.js';
 import type { TransportResponse } from './transport.js';
 
 /** What one delivery attempt means for the queue. The queue itself knows nothing of HTTP. */
