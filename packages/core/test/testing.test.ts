@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { routeParamsOf } from '../src/adapter/facts.js';
+import { routeParamsOf } from '../src/adapter/finishedRequest.js';
 import { createAuditTrail, sharedAuditTrail } from '../src/testing.js';
 
 test('the in-memory trail stores what the client sends, once per event, and answers reads like the API', async () => {

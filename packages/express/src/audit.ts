@@ -1,4 +1,4 @@
-import { routeSpec, warnMisuse } from '@auditledge/core/adapter';
+import { resolveRouteSpec, warnMisuse } from '@auditledge/core/adapter';
 import type { NextFunction, Request, Response } from 'express';
 import { type AuditedRequest, kAudit } from './expressRequestAudit.js';
 import type { AuditRouteHandler, RouteAuditSpec } from './types.js';
@@ -21,7 +21,7 @@ export function audit(
   actionOrSpec: string | RouteAuditSpec | false,
   spec?: RouteAuditSpec,
 ): AuditRouteHandler {
-  const declared = routeSpec<Request>(actionOrSpec, spec);
+  const declared = resolveRouteSpec<Request>(actionOrSpec, spec);
   return function auditRoute(req: Request, _res: Response, next: NextFunction): void {
     const state = (req as AuditedRequest)[kAudit];
     if (state !== undefined) {

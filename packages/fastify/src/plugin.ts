@@ -6,7 +6,7 @@ import {
   onceAnswered,
   onResponseClose,
   RequestAudit,
-  type RouteSpec,
+  type ResolvedSpec,
   requestIdOf,
   stripQuery,
   warnMisuse,
@@ -85,7 +85,7 @@ async function auditledgePlugin(fastify: FastifyInstance, options: AuditOptions)
     },
   });
 
-  fastify.addHook('onRoute', function auditRoute(routeOptions: RouteOptions) {
+  fastify.addHook('onRoute', function declareRouteAudit(routeOptions: RouteOptions) {
     if (typeof routeOptions.url === 'string') templates.push(routeOptions.url);
     const spec = declareRoute(routeOptions);
     const methods = Array.isArray(routeOptions.method) ? routeOptions.method : [routeOptions.method];
@@ -204,7 +204,7 @@ async function auditledgePlugin(fastify: FastifyInstance, options: AuditOptions)
 export const auditledge = fp(auditledgePlugin, { fastify: '^4.26.0 || 5.x', name: '@auditledge/fastify' });
 
 /** Whether a per-route spec has a mapper, which may read `info.body`. */
-function hasMapper(spec: RouteSpec<FastifyRequest> | undefined): boolean {
+function hasMapper(spec: ResolvedSpec<FastifyRequest> | false | undefined): boolean {
   if (spec === undefined || spec === false) return false;
   return Object.values(spec).some((value) => typeof value === 'function');
 }

@@ -1,4 +1,4 @@
-import { deriveRoute, type RouteSpec, routeSpec } from '@auditledge/core/adapter';
+import { deriveRoute, type ResolvedSpec, resolveRouteSpec } from '@auditledge/core/adapter';
 import type { FastifyRequest, RouteOptions } from 'fastify';
 import type { RouteAuditConfig, RouteAuditSpec } from './types.js';
 
@@ -9,16 +9,16 @@ const kSeen = Symbol('auditledge.seen');
 
 type Config = {
   audit?: RouteAuditConfig;
-  [kRouteSpec]?: RouteSpec<FastifyRequest>;
+  [kRouteSpec]?: ResolvedSpec<FastifyRequest> | false;
   [kSeen]?: true;
 };
 
 // Routes registered before the plugin never went through onRoute: their spec is validated on
 // first use and kept here, keyed by their (stable) config object.
-const lateSpecs = new WeakMap<object, RouteSpec<FastifyRequest> | undefined>();
+const lateSpecs = new WeakMap<object, ResolvedSpec<FastifyRequest> | false | undefined>();
 
 /** Reads `config.audit` once, at route registration (a bad spec fails the registration). */
-export function declareRoute(routeOptions: RouteOptions): RouteSpec<FastifyRequest> | undefined {
+export function declareRoute(routeOptions: RouteOptions): ResolvedSpec<FastifyRequest> | false | undefined {
   const config = routeOptions.config as Config | undefined;
   const declared = config?.audit;
   // A new object: the user's config may be shared between routes. Fastify copies it, symbol keys included.
@@ -38,7 +38,7 @@ export function seenByPlugin(config: object): boolean {
 }
 
 /** The spec of the route that served a request. */
-export function specOf(config: object | undefined): RouteSpec<FastifyRequest> | undefined {
+export function specOf(config: object | undefined): ResolvedSpec<FastifyRequest> | false | undefined {
   if (config === undefined) return undefined;
   const c = config as Config;
   if (c[kRouteSpec] !== undefined || c.audit === undefined) return c[kRouteSpec];
@@ -52,9 +52,9 @@ export function mayCreate(url: string): boolean {
 }
 
 /** Validates `config.audit`; its errors name the field and, when known, the route. */
-function toSpec(declared: RouteAuditConfig, route?: string): RouteSpec<FastifyRequest> {
+function toSpec(declared: RouteAuditConfig, route?: string): ResolvedSpec<FastifyRequest> | false {
   const source = { field: 'config.audit', route };
   return typeof declared === 'string'
-    ? routeSpec<FastifyRequest>(declared, undefined, source)
-    : routeSpec<FastifyRequest>(declared as RouteAuditSpec | false, undefined, source);
+    ? resolveRouteSpec<FastifyRequest>(declared, undefined, source)
+    : resolveRouteSpec<FastifyRequest>(declared as RouteAuditSpec | false, undefined, source);
 }

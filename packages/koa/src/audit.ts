@@ -1,4 +1,4 @@
-import { routeSpec, warnMisuse } from '@auditledge/core/adapter';
+import { resolveRouteSpec, warnMisuse } from '@auditledge/core/adapter';
 import type { Context, Middleware, Next } from 'koa';
 import { type AuditedResponse, kAudit } from './koaRequestAudit.js';
 import type { RouteAuditSpec } from './types.js';
@@ -18,7 +18,7 @@ import type { RouteAuditSpec } from './types.js';
 export function audit(action: string, spec?: RouteAuditSpec): Middleware;
 export function audit(spec: RouteAuditSpec | false): Middleware;
 export function audit(actionOrSpec: string | RouteAuditSpec | false, spec?: RouteAuditSpec): Middleware {
-  const declared = routeSpec<Context>(actionOrSpec, spec);
+  const declared = resolveRouteSpec<Context>(actionOrSpec, spec);
   return function auditRoute(ctx: Context, next: Next): Promise<unknown> {
     const state = (ctx.res as AuditedResponse)[kAudit];
     if (state !== undefined) {

@@ -1,12 +1,12 @@
 import type { Actor, AuditEventInput, Resource, UnrecordedReason } from '../types.js';
+import type { ResolvedAuditOptions } from './auditOptions.js';
 import { deriveAction, deriveRoute, isLoginRoute, type RouteDerivation } from './deriveRoute.js';
-import { type FinishedRequest, routeParamsOf } from './facts.js';
-import type { RequestAudit } from './handle.js';
+import { type FinishedRequest, routeParamsOf } from './finishedRequest.js';
 import { ANONYMOUS_ACTOR, organizationOf, toActor, toId } from './identity.js';
-import type { NormalizedOptions } from './options.js';
 import { mergeMetadata } from './redact.js';
+import type { RequestAudit } from './requestAudit.js';
 import { bodyObject, bodyValue, idFromBody } from './responseId.js';
-import type { NormalizedSpec } from './spec.js';
+import type { ResolvedSpec } from './spec.js';
 import type { AuditInfo, ExtraAuditEvent, ResourceInput } from './types.js';
 import { UnrecordedError } from './unrecorded.js';
 
@@ -86,10 +86,10 @@ export class EventResolver<Req> {
   private waits: Promise<void>[] | undefined;
 
   constructor(
-    private readonly options: NormalizedOptions<Req>,
+    private readonly options: ResolvedAuditOptions<Req>,
     private readonly state: RequestAudit,
     private readonly facts: FinishedRequest<Req>,
-    private readonly spec: NormalizedSpec<Req> | undefined,
+    private readonly spec: ResolvedSpec<Req> | undefined,
   ) {
     this.req = facts.req;
     this.route = facts.route === undefined ? undefined : deriveRoute(facts.route);

@@ -9,13 +9,13 @@
 export { monotonicNow } from './clock.js';
 export { DeclaredRoutes } from './declaredRoutes.js';
 export { deriveRoute } from './deriveRoute.js';
-export { requestIdOf, stripQuery } from './facts.js';
-export { RequestAudit } from './handle.js';
+export { requestIdOf, stripQuery } from './finishedRequest.js';
 export { onceAnswered, onResponseClose } from './onResponseClose.js';
 export { AuditRecorder } from './recorder.js';
 // Re-exported publicly by every adapter package.
 export { defaultRedactKeys } from './redact.js';
-export { type RouteSpec, routeSpec } from './spec.js';
+export { RequestAudit } from './requestAudit.js';
+export { type ResolvedSpec, resolveRouteSpec } from './spec.js';
 export type {
   AuditHandle,
   AuditInfo,

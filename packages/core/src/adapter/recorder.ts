@@ -1,14 +1,14 @@
 import type { AuditLedge } from '../client.js';
 import { AuditLedgeError, AuditLedgeValidationError } from '../errors.js';
 import type { AuditEventInput } from '../types.js';
+import { type ResolvedAuditOptions, resolveAuditOptions } from './auditOptions.js';
 import { monotonicNow } from './clock.js';
 import { deriveRoute, isLoginRoute } from './deriveRoute.js';
 import { EventResolver, PENDING } from './eventResolver.js';
-import type { FinishedRequest } from './facts.js';
+import type { FinishedRequest } from './finishedRequest.js';
 import { fitMetadata } from './fitMetadata.js';
-import type { RequestAudit } from './handle.js';
-import { type NormalizedOptions, normalizeOptions } from './options.js';
-import type { RouteSpec } from './spec.js';
+import type { RequestAudit } from './requestAudit.js';
+import type { ResolvedSpec } from './spec.js';
 import type { AuditOptions } from './types.js';
 import {
   countUnrecorded,
@@ -31,13 +31,13 @@ import {
  * recorder.finish(state, { req, method, route, path, params, status, durationMs, user, ip, userAgent, requestId });
  */
 export class AuditRecorder<Req> {
-  readonly options: NormalizedOptions<Req>;
+  readonly options: ResolvedAuditOptions<Req>;
   /** Reasons already warned about (without `onError`): one warning per reason, not per request. */
   private readonly warned = new Set<string>();
 
   /** Throws at setup time on bad options or when no API key can be found. */
   constructor(options?: AuditOptions<Req>) {
-    this.options = normalizeOptions(options);
+    this.options = resolveAuditOptions(options);
   }
 
   get client(): AuditLedge {
@@ -73,7 +73,7 @@ export class AuditRecorder<Req> {
     if (state.finished) return;
     state.finished = true;
     try {
-      const spec = state.spec as RouteSpec<Req> | undefined;
+      const spec = state.spec as ResolvedSpec<Req> | false | undefined;
       const wanted =
         !state.skipped &&
         spec !== false &&

@@ -1,8 +1,11 @@
 import { AuditLedgeValidationError } from '../errors.js';
 import type { RouteAuditSpec } from './types.js';
 
-/** A spec after validation: what the recorder reads, per field, at the end of a request. */
-export interface NormalizedSpec<Req> {
+/**
+ * A `RouteAuditSpec` after validation: what the recorder reads, per field, at the end of a
+ * request. A route's declaration is one of these, or `false` when the route opts out.
+ */
+export interface ResolvedSpec<Req> {
   readonly action: RouteAuditSpec<Req>['action'];
   readonly actor: RouteAuditSpec<Req>['actor'];
   readonly resource: RouteAuditSpec<Req>['resource'];
@@ -11,20 +14,14 @@ export interface NormalizedSpec<Req> {
   readonly skip: RouteAuditSpec<Req>['skip'];
 }
 
-/** A per-route declaration as the recorder sees it: `false` opts the route out. */
-export type RouteSpec<Req> = NormalizedSpec<Req> | false;
-
 /**
  * Validates the spec keys of an options object or a per-route spec, naming the wrong one.
  * Called at setup time, never on the request path.
  *
  * @example
- * normalizeSpec({ action: 'invoice.deleted', resource: (req) => ({ id: req.body.id }) }, 'spec');
+ * resolveSpec({ action: 'invoice.deleted', resource: (req) => ({ id: req.body.id }) }, 'spec');
  */
-export function normalizeSpec<Req>(
-  spec: RouteAuditSpec<Req> | undefined,
-  where: string,
-): NormalizedSpec<Req> {
+export function resolveSpec<Req>(spec: RouteAuditSpec<Req> | undefined, where: string): ResolvedSpec<Req> {
   const s = spec ?? {};
   if (typeof s !== 'object' || s === null) {
     throw new AuditLedgeValidationError(where, 'must be an object');
@@ -67,13 +64,13 @@ export interface SpecSource {
  * is refused, naming it: a typo must not silently fall back to the defaults.
  *
  * @example
- * routeSpec('invoice.deleted', { resource: (req) => ({ id: req.params.id }) });
+ * resolveRouteSpec('invoice.deleted', { resource: (req) => ({ id: req.params.id }) });
  */
-export function routeSpec<Req>(
+export function resolveRouteSpec<Req>(
   actionOrSpec: string | RouteAuditSpec<Req> | false | undefined,
   spec?: RouteAuditSpec<Req>,
   source: SpecSource = {},
-): RouteSpec<Req> {
+): ResolvedSpec<Req> | false {
   const field = source.field ?? 'audit() spec';
   try {
     if (actionOrSpec === false) return false;
@@ -82,7 +79,7 @@ export function routeSpec<Req>(
         throw new AuditLedgeValidationError(field, 'must be an object');
       }
       checkSpecKeys(spec, field);
-      return normalizeSpec({ ...spec, action: actionOrSpec }, field);
+      return resolveSpec({ ...spec, action: actionOrSpec }, field);
     }
     if (actionOrSpec !== undefined && (typeof actionOrSpec !== 'object' || actionOrSpec === null)) {
       throw new AuditLedgeValidationError(
@@ -91,7 +88,7 @@ export function routeSpec<Req>(
       );
     }
     checkSpecKeys(actionOrSpec, field);
-    return normalizeSpec(actionOrSpec, field);
+    return resolveSpec(actionOrSpec, field);
   } catch (err) {
     if (source.route === undefined || !(err instanceof AuditLedgeValidationError)) throw err;
     const detail = err.message.slice(`Invalid ${err.field}: `.length);

@@ -2,10 +2,10 @@
 // (fake timers), never an unhandled rejection, and no promise at all when every mapper is sync.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
 import { type ScriptedApi, startScriptedApi } from '../../../../test/support/scriptedApi.js';
-import type { FinishedRequest } from '../../src/adapter/facts.js';
-import { RequestAudit } from '../../src/adapter/handle.js';
+import type { FinishedRequest } from '../../src/adapter/finishedRequest.js';
 import { AuditRecorder } from '../../src/adapter/recorder.js';
-import { routeSpec } from '../../src/adapter/spec.js';
+import { RequestAudit } from '../../src/adapter/requestAudit.js';
+import { resolveRouteSpec } from '../../src/adapter/spec.js';
 import type { AuditOptions } from '../../src/adapter/types.js';
 import { AuditLedge, type AuditLedgeError, type ErrorContext } from '../../src/index.js';
 
@@ -95,7 +95,7 @@ describe('async mappers are awaited', () => {
   test('per-route async mappers and the events passed to log() share the async actor', async () => {
     const { r, errors } = recorder({ actor: () => later('u_7') });
     const state = new RequestAudit();
-    state.spec = routeSpec<FakeReq>('invoice.sent', {
+    state.spec = resolveRouteSpec<FakeReq>('invoice.sent', {
       metadata: async () => later({ via: 'route' }),
     }) as never;
     state.log({ action: 'invoice.emailed', resource: { type: 'invoice', id: '7' } });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { type ScriptedApi, startScriptedApi } from '../../../../test/support/scriptedApi.js';
-import type { FinishedRequest } from '../../src/adapter/facts.js';
-import { RequestAudit } from '../../src/adapter/handle.js';
+import type { FinishedRequest } from '../../src/adapter/finishedRequest.js';
 import { AuditRecorder } from '../../src/adapter/recorder.js';
-import { routeSpec } from '../../src/adapter/spec.js';
+import { RequestAudit } from '../../src/adapter/requestAudit.js';
+import { resolveRouteSpec } from '../../src/adapter/spec.js';
 import type { AuditOptions } from '../../src/adapter/types.js';
 import { AuditLedge, type AuditLedgeError, type ErrorContext } from '../../src/index.js';
 
@@ -103,7 +103,7 @@ describe('the request event', () => {
       metadata: (_req, info) => ({ from: 'global', global: true, status_seen: info.status }),
     });
     const state = new RequestAudit();
-    state.spec = routeSpec<FakeReq>('route.action', {
+    state.spec = resolveRouteSpec<FakeReq>('route.action', {
       resource: { type: 'route_type' },
       metadata: { from: 'route', route: true },
     }) as never;
@@ -335,7 +335,7 @@ describe('which requests', () => {
     skipped.skip();
     r.finish(skipped, facts());
     const optedOut = new RequestAudit();
-    optedOut.spec = routeSpec(false);
+    optedOut.spec = resolveRouteSpec(false);
     r.finish(optedOut, facts());
     r.finish(new RequestAudit(), facts({ req: { body: 'skip me' } }));
     expect(await sent()).toEqual([]);
@@ -345,7 +345,7 @@ describe('which requests', () => {
   test('a per-route spec audits its route whatever the method; statuses may include failures', async () => {
     const { r } = recorder({ statuses: (s) => s === 409 });
     const state = new RequestAudit();
-    state.spec = routeSpec('report.exported') as never;
+    state.spec = resolveRouteSpec('report.exported') as never;
     r.finish(state, facts({ method: 'GET', route: '/reports/:id', params: { id: 'r1' }, status: 409 }));
     r.finish(new RequestAudit(), facts({ status: 204 }));
     expect((await sent()).map((e) => e.action)).toEqual(['report.exported']);

@@ -1,6 +1,6 @@
 import { monotonicNow } from './clock.js';
 import { mergeMetadata } from './redact.js';
-import type { RouteSpec } from './spec.js';
+import type { ResolvedSpec } from './spec.js';
 import type { AuditHandle, AuditOverrides, ExtraAuditEvent } from './types.js';
 
 /**
@@ -17,7 +17,7 @@ export class RequestAudit implements AuditHandle {
   /** `monotonicNow()` when the middleware saw the request. */
   readonly start: number;
   /** The route's `audit()` / `config.audit` declaration, if any. */
-  spec: RouteSpec<never> | undefined = undefined;
+  spec: ResolvedSpec<never> | false | undefined = undefined;
   /** What `set()` merged so far. */
   overrides: AuditOverrides | undefined = undefined;
   skipped = false;

@@ -3,14 +3,14 @@ import { AuditLedgeError, AuditLedgeValidationError } from '../errors.js';
 import type { ClientOptions, ErrorContext } from '../options.js';
 import { sharedAuditTrail, testModeRequested } from '../testing.js';
 import { createRedactor, type RedactOption, type Redactor } from './redact.js';
-import { type NormalizedSpec, normalizeSpec } from './spec.js';
+import { type ResolvedSpec, resolveSpec } from './spec.js';
 import type { AuditOptions, StatusFilter } from './types.js';
 
 /** The methods audited when `methods` is not given. */
 export const DEFAULT_METHODS: readonly string[] = Object.freeze(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Options after validation and defaults, shared by every request of one middleware or plugin. */
-export interface NormalizedOptions<Req> {
+export interface ResolvedAuditOptions<Req> {
   readonly client: AuditLedge;
   /** Whether the adapter created the client (and so may shut it down). */
   readonly ownsClient: boolean;
@@ -19,7 +19,7 @@ export interface NormalizedOptions<Req> {
   readonly isAuditedStatus: (status: number) => boolean;
   readonly redact: Redactor;
   readonly onError: ((error: AuditLedgeError, context: ErrorContext) => void) | undefined;
-  readonly spec: NormalizedSpec<Req>;
+  readonly spec: ResolvedSpec<Req>;
   /** How long the async mappers of one request may take, in ms. */
   readonly mapperTimeout: number;
   readonly auditFailedLogins: boolean;
@@ -51,9 +51,9 @@ const adapterKeys = new Set([
  * `AL_ERR_VALIDATION` naming a wrong option.
  *
  * @example
- * const options = normalizeOptions({ client, methods: ['POST', 'DELETE'] });
+ * const options = resolveAuditOptions({ client, methods: ['POST', 'DELETE'] });
  */
-export function normalizeOptions<Req>(options: AuditOptions<Req> | undefined): NormalizedOptions<Req> {
+export function resolveAuditOptions<Req>(options: AuditOptions<Req> | undefined): ResolvedAuditOptions<Req> {
   const o = options ?? {};
   if (typeof o !== 'object' || o === null)
     throw new AuditLedgeValidationError('options', 'must be an object');
@@ -64,7 +64,7 @@ export function normalizeOptions<Req>(options: AuditOptions<Req> | undefined): N
   const methods = normalizeMethods(o.methods);
   const isAuditedStatus = normalizeStatuses(o.statuses);
   const redact = normalizeRedact(o.redact);
-  const spec = normalizeSpec(o, 'options');
+  const spec = resolveSpec(o, 'options');
   const mapperTimeout = normalizeMapperTimeout(o.mapperTimeout);
   if (o.auditFailedLogins !== undefined && typeof o.auditFailedLogins !== 'boolean') {
     throw new AuditLedgeValidationError('options.auditFailedLogins', 'must be a boolean');
@@ -99,7 +99,7 @@ function normalizeMapperTimeout(value: unknown): number {
 
 function resolveClient<Req>(
   o: AuditOptions<Req>,
-  onError: NormalizedOptions<Req>['onError'],
+  onError: ResolvedAuditOptions<Req>['onError'],
 ): { client: AuditLedge; ownsClient: boolean } {
   if (o.client !== undefined) {
     const c = o.client as Partial<AuditLedge> | null;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { normalizeOptions } from '../../src/adapter/options.js';
-import { routeSpec } from '../../src/adapter/spec.js';
+import { resolveAuditOptions } from '../../src/adapter/auditOptions.js';
+import { resolveRouteSpec } from '../../src/adapter/spec.js';
 import { AuditLedge, AuditLedgeError, AuditLedgeValidationError } from '../../src/index.js';
 
 const saved = process.env.AUDITLEDGE_API_KEY;
@@ -9,17 +9,17 @@ afterEach(() => {
   else process.env.AUDITLEDGE_API_KEY = saved;
 });
 
-describe('normalizeOptions', () => {
+describe('resolveAuditOptions', () => {
   test('with no options and no AUDITLEDGE_API_KEY it throws the core AL_ERR_CONFIG error', () => {
     delete process.env.AUDITLEDGE_API_KEY;
-    expect(() => normalizeOptions(undefined)).toThrow(expect.objectContaining({ code: 'AL_ERR_CONFIG' }));
+    expect(() => resolveAuditOptions(undefined)).toThrow(expect.objectContaining({ code: 'AL_ERR_CONFIG' }));
     // An app's own test suite hits this first once the middleware is mounted: it names the way out.
-    expect(() => normalizeOptions(undefined)).toThrow(/AUDITLEDGE_API_KEY .*AUDITLEDGE_TEST=1/);
+    expect(() => resolveAuditOptions(undefined)).toThrow(/AUDITLEDGE_API_KEY .*AUDITLEDGE_TEST=1/);
   });
 
   test('with no options it creates (and owns) a client from AUDITLEDGE_API_KEY, passing client options through', async () => {
     process.env.AUDITLEDGE_API_KEY = 'al_from_env';
-    const options = normalizeOptions({ baseUrl: 'http://127.0.0.1:9', flushAt: 3 });
+    const options = resolveAuditOptions({ baseUrl: 'http://127.0.0.1:9', flushAt: 3 });
     expect(options.client).toBeInstanceOf(AuditLedge);
     expect(options.client.baseUrl).toBe('http://127.0.0.1:9');
     expect(options.ownsClient).toBe(true);
@@ -31,35 +31,36 @@ describe('normalizeOptions', () => {
 
   test('a given client is used as is and not owned', async () => {
     const client = new AuditLedge('al_x', { baseUrl: 'http://127.0.0.1:9' });
-    const options = normalizeOptions({ client });
+    const options = resolveAuditOptions({ client });
     expect(options.client).toBe(client);
     expect(options.ownsClient).toBe(false);
-    expect(() => normalizeOptions({ client, apiKey: 'al_y' })).toThrow(AuditLedgeError);
+    expect(() => resolveAuditOptions({ client, apiKey: 'al_y' })).toThrow(AuditLedgeError);
     // A client option next to `client` would be silently ignored: refused, named.
-    expect(() => normalizeOptions({ client, logger: console } as never)).toThrow(
+    expect(() => resolveAuditOptions({ client, logger: console } as never)).toThrow(
       /`logger` is a client option, ignored next to `client`/,
     );
-    expect(() => normalizeOptions({ client, flushInterval: 5, maxRetries: 2 } as never)).toThrow(
+    expect(() => resolveAuditOptions({ client, flushInterval: 5, maxRetries: 2 } as never)).toThrow(
       /`flushInterval`, `maxRetries` are client options/,
     );
     // Adapter options and an explicit undefined are fine.
     expect(
-      normalizeOptions({ client, onError: () => {}, mapperTimeout: 10, logger: undefined } as never).client,
+      resolveAuditOptions({ client, onError: () => {}, mapperTimeout: 10, logger: undefined } as never)
+        .client,
     ).toBe(client);
     await client.shutdown({ timeout: 10 });
   });
 
   test('statuses take numbers and/or predicates; methods are case-insensitive', async () => {
     const client = new AuditLedge('al_x', { baseUrl: 'http://127.0.0.1:9' });
-    const options = normalizeOptions({
+    const options = resolveAuditOptions({
       client,
       statuses: [201, (s) => s >= 500],
       methods: ['delete', 'get'],
     });
     expect([200, 201, 409, 500].map(options.isAuditedStatus)).toEqual([false, true, false, true]);
     expect(options.methods).toEqual(new Set(['DELETE', 'GET']));
-    expect(normalizeOptions({ client, methods: ['*'] }).methods).toBeUndefined();
-    expect(normalizeOptions({ client, statuses: (s) => s === 409 }).isAuditedStatus(409)).toBe(true);
+    expect(resolveAuditOptions({ client, methods: ['*'] }).methods).toBeUndefined();
+    expect(resolveAuditOptions({ client, statuses: (s) => s === 409 }).isAuditedStatus(409)).toBe(true);
     await client.shutdown({ timeout: 10 });
   });
 
@@ -76,7 +77,7 @@ describe('normalizeOptions', () => {
   ])('%o is refused, naming %s', (bad, field) => {
     const error = (() => {
       try {
-        normalizeOptions({ apiKey: 'al_x', baseUrl: 'http://127.0.0.1:9', ...(bad as object) });
+        resolveAuditOptions({ apiKey: 'al_x', baseUrl: 'http://127.0.0.1:9', ...(bad as object) });
       } catch (e) {
         return e;
       }
@@ -86,38 +87,41 @@ describe('normalizeOptions', () => {
   });
 });
 
-describe('routeSpec (the arguments of audit())', () => {
+describe('resolveRouteSpec (the arguments of audit())', () => {
   test('takes an action, an action and a spec, a spec, or false', () => {
     const resource = () => ({ id: '1' });
-    expect(routeSpec('invoice.deleted')).toMatchObject({ action: 'invoice.deleted' });
-    expect(routeSpec('invoice.deleted', { resource })).toMatchObject({ action: 'invoice.deleted', resource });
-    expect(routeSpec({ action: 'invoice.sent', skip: false })).toMatchObject({
+    expect(resolveRouteSpec('invoice.deleted')).toMatchObject({ action: 'invoice.deleted' });
+    expect(resolveRouteSpec('invoice.deleted', { resource })).toMatchObject({
+      action: 'invoice.deleted',
+      resource,
+    });
+    expect(resolveRouteSpec({ action: 'invoice.sent', skip: false })).toMatchObject({
       action: 'invoice.sent',
       skip: false,
     });
-    expect(routeSpec(false)).toBe(false);
-    expect(routeSpec(undefined)).toMatchObject({ action: undefined });
+    expect(resolveRouteSpec(false)).toBe(false);
+    expect(resolveRouteSpec(undefined)).toMatchObject({ action: undefined });
   });
 
   test('refuses anything else at setup time', () => {
-    expect(() => routeSpec(42 as never)).toThrow(AuditLedgeValidationError);
-    expect(() => routeSpec('x', 'y' as never)).toThrow(AuditLedgeValidationError);
-    expect(() => routeSpec({ resource: 3 as never })).toThrow(/audit\(\) spec\.resource/);
-    expect(() => routeSpec('')).toThrow(/audit\(\) spec\.action/);
+    expect(() => resolveRouteSpec(42 as never)).toThrow(AuditLedgeValidationError);
+    expect(() => resolveRouteSpec('x', 'y' as never)).toThrow(AuditLedgeValidationError);
+    expect(() => resolveRouteSpec({ resource: 3 as never })).toThrow(/audit\(\) spec\.resource/);
+    expect(() => resolveRouteSpec('')).toThrow(/audit\(\) spec\.action/);
   });
 });
 
 describe('per-route specs', () => {
   test('a misspelt key is refused, naming it and the key it resembles', () => {
-    expect(() => routeSpec('invoice.sent', { resoure: { type: 'invoice' } } as never)).toThrow(
+    expect(() => resolveRouteSpec('invoice.sent', { resoure: { type: 'invoice' } } as never)).toThrow(
       expect.objectContaining({
         field: 'audit() spec.resoure',
         message: expect.stringContaining('did you mean resource?'),
       }),
     );
-    expect(() => routeSpec({ acton: 'x.y' } as never)).toThrow(
+    expect(() => resolveRouteSpec({ acton: 'x.y' } as never)).toThrow(
       expect.objectContaining({ field: 'audit() spec.acton' }),
     );
-    expect(routeSpec({ action: 'x.y', skip: false })).toMatchObject({ action: 'x.y', skip: false });
+    expect(resolveRouteSpec({ action: 'x.y', skip: false })).toMatchObject({ action: 'x.y', skip: false });
   });
 });

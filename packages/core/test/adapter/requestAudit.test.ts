@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type ScriptedApi, startScriptedApi } from '../../../../test/support/scriptedApi.js';
-import { RequestAudit } from '../../src/adapter/handle.js';
 import { AuditRecorder } from '../../src/adapter/recorder.js';
+import { RequestAudit } from '../../src/adapter/requestAudit.js';
 import { AuditLedge, type AuditLedgeError } from '../../src/index.js';
 
 let api: ScriptedApi;
