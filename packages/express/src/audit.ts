@@ -1,6 +1,5 @@
-import { resolveRouteSpec, warnMisuse } from '@auditledge/core/adapter';
+import { auditOf, routeAudit } from '@auditledge/core/adapter';
 import type { NextFunction, Request, Response } from 'express';
-import { type AuditedRequest, kAudit } from './expressRequestAudit.js';
 import type { AuditRouteHandler, RouteAuditSpec } from './types.js';
 
 /**
@@ -21,20 +20,9 @@ export function audit(
   actionOrSpec: string | RouteAuditSpec | false,
   spec?: RouteAuditSpec,
 ): AuditRouteHandler {
-  const declared = resolveRouteSpec<Request>(actionOrSpec, spec);
+  const declare = routeAudit<Request>('express', 'routes', actionOrSpec, spec);
   return function auditRoute(req: Request, _res: Response, next: NextFunction): void {
-    const state = (req as AuditedRequest)[kAudit];
-    if (state !== undefined) {
-      state.spec = declared as never;
-      state.arm();
-    } else {
-      warnMisuse(
-        'express',
-        'AUDITLEDGE_NO_MIDDLEWARE',
-        `audit() ran on ${req.method} ${req.baseUrl ?? ''}${String(req.route?.path ?? req.path)} but no ` +
-          'auditMiddleware() saw the request, so nothing is recorded: mount app.use(auditMiddleware({ ... })) before your routes',
-      );
-    }
+    declare(auditOf(req), () => `${req.method} ${req.baseUrl ?? ''}${String(req.route?.path ?? req.path)}`);
     next();
   } as AuditRouteHandler;
 }

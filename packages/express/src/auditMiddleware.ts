@@ -1,15 +1,18 @@
 import {
   AuditRecorder,
+  auditOf,
+  kAudit,
   looksLikeRequest,
   monotonicNow,
-  onceAnswered,
+  recordOnFinish,
   requestIdOf,
+  startAudit,
   stripQuery,
   warnMisuse,
 } from '@auditledge/core/adapter';
 import type { NextFunction, Request, Response } from 'express';
 import { declaredRoutesOf } from './declaredRoutes.js';
-import { type AuditedRequest, captureRouting, ExpressRequestAudit, kAudit } from './expressRequestAudit.js';
+import { type AuditedRequest, captureRouting, ExpressRequestAudit } from './expressRequestAudit.js';
 import { routeParams, routeTemplate } from './routeTemplate.js';
 import type { AuditMiddleware, AuditOptions } from './types.js';
 
@@ -44,26 +47,13 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
   const recorder = new AuditRecorder<Request>(options);
   let checkedMount = false;
 
-  function onResponseFinished(this: Response): void {
-    const state = (this.req as AuditedRequest)[kAudit];
-    if (state === undefined) return;
-    // The client hung up before the handler answered: the handler may still complete the
-    // mutation, so record it once it answers (Express still calls res.end() then).
-    if (!this.writableEnded) onceAnswered(this, onAnsweredAfterAbort);
-    else record(this, false);
-  }
-
-  function onAnsweredAfterAbort(this: Response): void {
-    record(this, true);
-  }
-
-  function record(res: Response, aborted: boolean): void {
-    const req = res.req as AuditedRequest;
-    const state = req[kAudit];
-    if (state === undefined) return;
-    try {
+  const { onResponseFinished } = recordOnFinish(
+    recorder,
+    (res: Response) => auditOf<ExpressRequestAudit>(res.req),
+    (res, state, aborted) => {
+      const req = state.context;
       const user = (req as { user?: unknown }).user ?? (req as { auth?: unknown }).auth;
-      recorder.finish(state, {
+      return {
         req,
         method: req.method,
         route: routeTemplate(state, req.app),
@@ -82,12 +72,9 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
           res.getHeader('x-request-id'),
         ),
         declaredRoutes: declaredRoutesOf(req.app),
-      });
-    } catch (err) {
-      // recorder.finish reports its own failures; this guards reading the request, and says so.
-      recorder.report(err, { method: req.method, route: undefined });
-    }
-  }
+      };
+    },
+  );
 
   function auditMiddleware(req: Request, res: Response, next: NextFunction): void {
     const audited = req as AuditedRequest;
@@ -95,11 +82,10 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
       checkedMount = true;
       warnIfAfterRoutes(req, auditMiddleware);
     }
-    // A second auditMiddleware() on the same request leaves it to the first one.
-    if (audited[kAudit] === undefined) {
-      try {
-        const state = new ExpressRequestAudit(res, onResponseFinished);
-        audited[kAudit] = state;
+    startAudit(
+      req,
+      () => new ExpressRequestAudit(res, onResponseFinished, req),
+      (state) => {
         req.audit = state.handle;
         captureRouting(audited, state);
         if (recorder.auditsMethod(req.method)) {
@@ -107,13 +93,10 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
           state.json = res.json;
           res.json = captureJson;
         }
-      } catch (err) {
-        // Never into the request: without its state this request is not audited, and that is heard.
-        if (audited[kAudit]?.armed !== true && recorder.auditsMethod(req.method)) {
-          recorder.report(err, { method: req.method, route: undefined });
-        }
-      }
-    }
+      },
+      recorder,
+      req.method,
+    );
     next();
   }
 

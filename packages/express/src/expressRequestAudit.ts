@@ -1,8 +1,5 @@
-import { onResponseClose, RequestAudit } from '@auditledge/core/adapter';
+import { kAudit, NodeRequestAudit } from '@auditledge/core/adapter';
 import type { Request, Response } from 'express';
-
-/** Where the audit state of a request lives (and how the finish callback finds it). */
-export const kAudit = Symbol('auditledge.audit');
 
 type Params = Record<string, unknown>;
 
@@ -21,7 +18,7 @@ export type AuditedRequest = Request & { [kAudit]?: ExpressRequestAudit };
  * the response finishes on an error path; the accessors installed by `captureRouting()` record
  * them as the router assigns them.
  */
-export class ExpressRequestAudit extends RequestAudit {
+export class ExpressRequestAudit extends NodeRequestAudit<Response, Request> {
   /** The values behind the `req.baseUrl` and `req.route` accessors. */
   baseUrl = '';
   route: unknown = undefined;
@@ -35,19 +32,6 @@ export class ExpressRequestAudit extends RequestAudit {
   routeParams: Params | undefined = undefined;
   /** The `res.json` this request had before the capture wrapper. */
   json: Response['json'] | undefined = undefined;
-
-  constructor(
-    readonly res: Response,
-    private readonly onFinish: (this: Response) => void,
-  ) {
-    super();
-  }
-
-  override arm(): void {
-    if (this.armed) return;
-    this.armed = true;
-    onResponseClose(this.res, this.onFinish);
-  }
 }
 
 function getBaseUrl(this: AuditedRequest): string {

@@ -1,6 +1,5 @@
-import { resolveRouteSpec, warnMisuse } from '@auditledge/core/adapter';
+import { auditOf, routeAudit } from '@auditledge/core/adapter';
 import type { Context, Middleware, Next } from 'koa';
-import { type AuditedResponse, kAudit } from './koaRequestAudit.js';
 import type { RouteAuditSpec } from './types.js';
 
 /**
@@ -18,20 +17,12 @@ import type { RouteAuditSpec } from './types.js';
 export function audit(action: string, spec?: RouteAuditSpec): Middleware;
 export function audit(spec: RouteAuditSpec | false): Middleware;
 export function audit(actionOrSpec: string | RouteAuditSpec | false, spec?: RouteAuditSpec): Middleware {
-  const declared = resolveRouteSpec<Context>(actionOrSpec, spec);
+  const declare = routeAudit<Context>('koa', 'routers', actionOrSpec, spec);
   return function auditRoute(ctx: Context, next: Next): Promise<unknown> {
-    const state = (ctx.res as AuditedResponse)[kAudit];
-    if (state !== undefined) {
-      state.spec = declared as never;
-      state.arm();
-    } else {
-      warnMisuse(
-        'koa',
-        'AUDITLEDGE_NO_MIDDLEWARE',
-        `audit() ran on ${ctx.method} ${String((ctx as { _matchedRoute?: unknown })._matchedRoute ?? ctx.path)} ` +
-          'but no auditMiddleware() saw the request, so nothing is recorded: mount app.use(auditMiddleware({ ... })) before your routers',
-      );
-    }
+    declare(
+      auditOf(ctx.res),
+      () => `${ctx.method} ${String((ctx as { _matchedRoute?: unknown })._matchedRoute ?? ctx.path)}`,
+    );
     return next();
   };
 }

@@ -1,16 +1,18 @@
 import type { ServerResponse } from 'node:http';
 import {
   AuditRecorder,
+  auditOf,
   looksLikeRequest,
   monotonicNow,
-  onceAnswered,
+  NodeRequestAudit,
+  recordOnFinish,
   requestIdOf,
+  startAudit,
   stripQuery,
   warnMisuse,
 } from '@auditledge/core/adapter';
 import type { Context, Next } from 'koa';
 import { declaredRoutesOf } from './declaredRoutes.js';
-import { type AuditedResponse, KoaRequestAudit, kAudit } from './koaRequestAudit.js';
 import { matchedRoute } from './matchedRoute.js';
 import type { AuditMiddleware, AuditOptions } from './types.js';
 
@@ -45,41 +47,17 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
   }
   const recorder = new AuditRecorder<Context>(options);
   let checkedMount = false;
-
-  function onResponseFinished(this: ServerResponse): void {
-    const state = (this as AuditedResponse)[kAudit];
-    if (state === undefined) return;
-    // The client hung up before the handler answered: the handler may still complete the
-    // mutation, so record it once it answers (Koa still calls res.end() then).
-    if (!this.writableEnded) onceAnswered(this, onAnsweredAfterAbort);
-    else record(this, false);
-  }
-
-  function onAnsweredAfterAbort(this: ServerResponse): void {
-    record(this, true);
-  }
-
-  // Koa 2 never ends a response whose client left (respond() returns when !ctx.writable; Koa 3
-  // calls res.end()), so there the handler's completion is the answer onceAnswered waits for.
-  function onHandled(res: ServerResponse): void {
-    if (!res.writableEnded && res.closed) setImmediate(recordIfUnanswered, res);
-  }
-
-  function recordIfUnanswered(res: ServerResponse): void {
-    if (!res.writableEnded && (res as AuditedResponse)[kAudit]?.armed === true) record(res, true);
-  }
-
-  function record(res: ServerResponse, aborted: boolean): void {
-    const state = (res as AuditedResponse)[kAudit];
-    if (state === undefined) return;
-    try {
-      const ctx = state.ctx;
+  const { onResponseFinished, record } = recordOnFinish(
+    recorder,
+    (res: ServerResponse) => auditOf<KoaRequestAudit>(res),
+    (res, state, aborted) => {
+      const ctx = state.context;
       const headers = ctx.req.headers;
       // koa-requestid / koa-x-request-id put it on ctx.id or ctx.state.requestId / ctx.state.id.
       const state_ = ctx.state as { requestId?: unknown; id?: unknown };
       const requestId = (ctx as { id?: unknown }).id ?? state_.requestId ?? state_.id;
       state.body = ctx.body;
-      recorder.finish(state, {
+      return {
         req: ctx,
         method: ctx.method,
         route: matchedRoute(ctx),
@@ -94,35 +72,37 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
         userAgent: headers['user-agent'],
         requestId: requestIdOf(requestId, headers['x-request-id'], res.getHeader('x-request-id')),
         declaredRoutes: declaredRoutesOf(ctx),
-      });
-    } catch (err) {
-      // recorder.finish reports its own failures; this guards reading the context, and says so.
-      recorder.report(err, { method: state.ctx.method, route: undefined });
-    }
+      };
+    },
+  );
+
+  // Koa 2 never ends a response whose client left (respond() returns when !ctx.writable; Koa 3
+  // calls res.end()), so there the handler's completion is the answer onceAnswered waits for.
+  function onHandled(res: ServerResponse): void {
+    if (!res.writableEnded && res.closed) setImmediate(recordIfUnanswered, res);
+  }
+
+  function recordIfUnanswered(res: ServerResponse): void {
+    if (!res.writableEnded && auditOf(res)?.armed === true) record(res, true);
   }
 
   function auditMiddleware(ctx: Context, next: Next): Promise<unknown> {
-    const res = ctx.res as AuditedResponse;
+    const res = ctx.res;
     if (!checkedMount) {
       checkedMount = true;
       warnIfAfterRouter(ctx, auditMiddleware);
     }
-    // A second auditMiddleware() on the same request leaves it to the first one.
-    if (res[kAudit] === undefined) {
-      try {
-        const state = new KoaRequestAudit(ctx, onResponseFinished);
-        res[kAudit] = state;
+    const state = startAudit(
+      res,
+      (): KoaRequestAudit => new NodeRequestAudit(res, onResponseFinished, ctx),
+      (state) => {
         ctx.state.audit = state.handle;
         if (recorder.auditsMethod(ctx.method)) state.arm();
-        return next().then(() => onHandled(res));
-      } catch (err) {
-        // Never into the request: without its state this request is not audited, and that is heard.
-        if (res[kAudit]?.armed !== true && recorder.auditsMethod(ctx.method)) {
-          recorder.report(err, { method: ctx.method, route: undefined });
-        }
-      }
-    }
-    return next();
+      },
+      recorder,
+      ctx.method,
+    );
+    return state === undefined ? next() : next().then(() => onHandled(res));
   }
 
   return Object.defineProperty(auditMiddleware, 'client', {
@@ -130,6 +110,9 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
     enumerable: true,
   }) as AuditMiddleware;
 }
+
+/** The Koa request state: the core handle plus the context it belongs to. */
+type KoaRequestAudit = NodeRequestAudit<ServerResponse, Context>;
 
 /**
  * On the first request the middleware sees: a @koa/router `routes()` middleware mounted before

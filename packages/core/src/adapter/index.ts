@@ -10,6 +10,14 @@ export { monotonicNow } from './clock.js';
 export { DeclaredRoutes } from './declaredRoutes.js';
 export { deriveRoute } from './deriveRoute.js';
 export { requestIdOf, stripQuery } from './finishedRequest.js';
+export {
+  auditOf,
+  kAudit,
+  NodeRequestAudit,
+  recordOnFinish,
+  routeAudit,
+  startAudit,
+} from './nodeHttp.js';
 export { onceAnswered, onResponseClose } from './onResponseClose.js';
 export { AuditRecorder } from './recorder.js';
 // Re-exported publicly by every adapter package.
