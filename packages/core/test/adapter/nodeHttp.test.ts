@@ -1,0 +1,65 @@
+// The node-http layer Express and Koa share, on plain objects: the guard that lets the first
+// auditMiddleware() own a request, and the per-route audit() body. Response timing (the finish
+// callback) runs against real servers in the adapter contract suite.
+import { afterEach, expect, test, vi } from 'vitest';
+import { auditOf, routeAudit, startAudit } from '../../src/adapter/nodeHttp.js';
+import { RequestAudit } from '../../src/adapter/requestAudit.js';
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+test('startAudit: the first middleware owns the request; a second one leaves it alone', () => {
+  const holder = {};
+  const setup = vi.fn();
+  const first = startAudit(holder, () => new RequestAudit(), setup);
+  expect(first).toBeInstanceOf(RequestAudit);
+  expect(auditOf(holder)).toBe(first);
+  expect(startAudit(holder, () => new RequestAudit(), setup)).toBeUndefined();
+  expect(auditOf(holder)).toBe(first);
+  expect(setup).toHaveBeenCalledTimes(1);
+});
+
+test('startAudit never throws into the request: a failing setup leaves it unaudited', () => {
+  expect(
+    startAudit(
+      {},
+      () => {
+        throw new Error('boom');
+      },
+      () => {},
+    ),
+  ).toBeUndefined();
+  expect(
+    startAudit(
+      {},
+      () => new RequestAudit(),
+      () => {
+        throw new Error('boom');
+      },
+    ),
+  ).toBeUndefined();
+});
+
+test('routeAudit hands the validated spec to the state and arms it', () => {
+  const declare = routeAudit<unknown>('test-adapter', 'routes', 'invoice.deleted', undefined);
+  const state = new RequestAudit();
+  declare(state, () => 'DELETE /invoices/1');
+  expect(state.spec).toMatchObject({ action: 'invoice.deleted' });
+  expect(state.armed).toBe(true);
+});
+
+test('routeAudit with no middleware warns once, naming the route and where to mount', () => {
+  const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+  const declare = routeAudit<unknown>('test-adapter-unmounted', 'routers', false, undefined);
+  declare(undefined, () => 'POST /heartbeat');
+  declare(undefined, () => 'POST /heartbeat');
+  expect(warn).toHaveBeenCalledTimes(1);
+  expect(String(warn.mock.calls[0]![0])).toMatch(/audit\(\) ran on POST \/heartbeat .*before your routers$/);
+});
+
+test('routeAudit validates its spec once, when declared', () => {
+  expect(() => routeAudit<unknown>('test-adapter', 'routes', '', undefined)).toThrow(
+    /audit\(\) spec\.action/,
+  );
+});
