@@ -3,42 +3,51 @@
 // callback) runs against real servers in the adapter contract suite.
 import { afterEach, expect, test, vi } from 'vitest';
 import { auditOf, routeAudit, startAudit } from '../../src/adapter/nodeHttp.js';
+import { AuditRecorder } from '../../src/adapter/recorder.js';
 import { RequestAudit } from '../../src/adapter/requestAudit.js';
+import type { AuditLedgeError } from '../../src/errors.js';
+import { createAuditTrail } from '../../src/testing.js';
+
+function recorderReporting(reports: AuditLedgeError[]) {
+  const trail = createAuditTrail();
+  return {
+    trail,
+    recorder: new AuditRecorder<unknown>({ client: trail.client, onError: (e) => reports.push(e) }),
+  };
+}
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
 test('startAudit: the first middleware owns the request; a second one leaves it alone', () => {
+  const { recorder } = recorderReporting([]);
   const holder = {};
   const setup = vi.fn();
-  const first = startAudit(holder, () => new RequestAudit(), setup);
+  const first = startAudit(holder, () => new RequestAudit(), setup, recorder, 'DELETE');
   expect(first).toBeInstanceOf(RequestAudit);
   expect(auditOf(holder)).toBe(first);
-  expect(startAudit(holder, () => new RequestAudit(), setup)).toBeUndefined();
+  expect(startAudit(holder, () => new RequestAudit(), setup, recorder, 'DELETE')).toBeUndefined();
   expect(auditOf(holder)).toBe(first);
   expect(setup).toHaveBeenCalledTimes(1);
 });
 
-test('startAudit never throws into the request: a failing setup leaves it unaudited', () => {
-  expect(
-    startAudit(
-      {},
-      () => {
-        throw new Error('boom');
-      },
-      () => {},
-    ),
-  ).toBeUndefined();
-  expect(
-    startAudit(
-      {},
-      () => new RequestAudit(),
-      () => {
-        throw new Error('boom');
-      },
-    ),
-  ).toBeUndefined();
+test('startAudit never throws into the request: a failing setup leaves it unaudited, counted and reported', async () => {
+  const reports: AuditLedgeError[] = [];
+  const { trail, recorder } = recorderReporting(reports);
+  const boom = () => {
+    throw new Error('boom');
+  };
+  expect(startAudit({}, boom, () => {}, recorder, 'DELETE')).toBeUndefined();
+  expect(startAudit({}, () => new RequestAudit(), boom, recorder, 'DELETE')).toBeUndefined();
+  // A method that is not audited costs no report.
+  expect(startAudit({}, boom, () => {}, recorder, 'GET')).toBeUndefined();
+  expect(reports.map((e) => [e.code, e.message])).toEqual([
+    ['AL_ERR_MAPPER', 'Audit event for DELETE (no route) not recorded: boom'],
+    ['AL_ERR_MAPPER', 'Audit event for DELETE (no route) not recorded: boom'],
+  ]);
+  expect(trail.client.stats().unrecorded).toMatchObject({ mapper_error: 2, total: 2 });
+  await trail.client.shutdown();
 });
 
 test('routeAudit hands the validated spec to the state and arms it', () => {
