@@ -33,6 +33,24 @@ const routes: Route[] = [
   { method: 'DELETE', path: '/:keyId', status: 204, mount: ['/orgs/:orgId', '/api-keys'] },
   { method: 'PATCH', path: '/companies/:id', status: 204, mount: ['/v1'] },
   { method: 'POST', path: '/addresses', status: 201, body: { id: 12 }, mount: ['/v1'] },
+  // A create answering several ids is keyed by the one its collection's item routes take, so the
+  // create and the later events on the item share one id; with `:id` item routes, the id.
+  {
+    method: 'POST',
+    path: '/posts',
+    status: 201,
+    body: { post: { id: 'p_1f3a', slug: 'hello' } },
+    mount: ['/api', '/blog'],
+  },
+  { method: 'PUT', path: '/posts/:slug', status: 204, mount: ['/api', '/blog'] },
+  {
+    method: 'POST',
+    path: '/notes',
+    status: 201,
+    body: { note: { id: 'n_9', slug: 'first' } },
+    mount: ['/api', '/blog'],
+  },
+  { method: 'PUT', path: '/notes/:id', status: 204, mount: ['/api', '/blog'] },
 ];
 
 type Row = [Method, string, string, { type: string; id: string }, string, Record<string, string>?];
@@ -62,6 +80,9 @@ const table: Row[] = [
   ],
   ['POST', '/api/users/login', 'user.logged_in', { type: 'user', id: '5' }, '/api/users/login'],
   ['POST', '/v1/addresses?draft=1', 'address.created', { type: 'address', id: '12' }, '/v1/addresses'],
+  ['POST', '/api/blog/posts', 'post.created', { type: 'post', id: 'hello' }, '/api/blog/posts'],
+  ['PUT', '/api/blog/posts/hello', 'post.updated', { type: 'post', id: 'hello' }, '/api/blog/posts/:slug'],
+  ['POST', '/api/blog/notes', 'note.created', { type: 'note', id: 'n_9' }, '/api/blog/notes'],
   // A static GET route with the same shape does not capture the DELETE.
   ['DELETE', '/invoices/new', 'invoice.deleted', { type: 'invoice', id: 'new' }, '/invoices/:id'],
 ];
