@@ -155,5 +155,21 @@ export function options(adapter: ContractAdapter): void {
         { action: 'order.created', resource: { type: 'order', id: 'ORD-7' } },
       ]);
     });
+
+    test('a per-route spec on a GET reads the JSON it answered too', async () => {
+      const exported = {
+        action: 'report.exported',
+        metadata: (_native: unknown, info: { body: unknown }) => ({
+          rows: (info.body as { rows: number }).rows,
+        }),
+      };
+      const app = await start({}, [
+        { method: 'GET', path: '/reports/:id', body: { rows: 42 }, spec: exported },
+      ]);
+      expect((await send(app.url, 'GET', '/reports/r1')).status).toBe(200);
+      expect(await c.rec.recorded()).toMatchObject([
+        { action: 'report.exported', resource: { type: 'report', id: 'r1' }, metadata: { rows: 42 } },
+      ]);
+    });
   });
 }

@@ -1,6 +1,6 @@
-import { auditOf, routeAudit } from '@auditledge/core/adapter';
-import type { NextFunction, Request, Response } from 'express';
-import type { AuditRouteHandler, RouteAuditSpec } from './types.js';
+import { auditOf, type RouteAuditFactory, routeAuditFactory } from '@auditledge/core/adapter';
+import type { Request } from 'express';
+import type { AuditRouteHandler } from './types.js';
 
 /**
  * Per-route audit declaration, placed before the handler: overrides the global options for this
@@ -14,15 +14,12 @@ import type { AuditRouteHandler, RouteAuditSpec } from './types.js';
  * router.get('/reports/:id/export', audit({ action: 'report.exported', resource: { type: 'report' } }), exportReport);
  * router.post('/heartbeat', audit(false), beat);
  */
-export function audit(action: string, spec?: RouteAuditSpec): AuditRouteHandler;
-export function audit(spec: RouteAuditSpec | false): AuditRouteHandler;
-export function audit(
-  actionOrSpec: string | RouteAuditSpec | false,
-  spec?: RouteAuditSpec,
-): AuditRouteHandler {
-  const declare = routeAudit<Request>('express', 'routes', actionOrSpec, spec);
-  return function auditRoute(req: Request, _res: Response, next: NextFunction): void {
-    declare(auditOf(req), () => `${req.method} ${req.baseUrl ?? ''}${String(req.route?.path ?? req.path)}`);
-    next();
-  } as AuditRouteHandler;
-}
+export const audit: RouteAuditFactory<Request, AuditRouteHandler> = routeAuditFactory(
+  'express',
+  'routes',
+  (declare) =>
+    function auditRoute(req: Request, _res: unknown, next: () => void): void {
+      declare(auditOf(req), () => `${req.method} ${req.baseUrl ?? ''}${String(req.route?.path ?? req.path)}`);
+      next();
+    } as AuditRouteHandler,
+);

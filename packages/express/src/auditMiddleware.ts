@@ -1,14 +1,14 @@
 import {
   AuditRecorder,
   auditOf,
-  kAudit,
-  looksLikeRequest,
   monotonicNow,
+  passedAsMiddleware,
   recordOnFinish,
   requestIdOf,
   startAudit,
   stripQuery,
   warnMisuse,
+  withClient,
 } from '@auditledge/core/adapter';
 import type { NextFunction, Request, Response } from 'express';
 import { declaredRoutesOf } from './declaredRoutes.js';
@@ -30,20 +30,8 @@ import type { AuditMiddleware, AuditOptions } from './types.js';
  * process.on('SIGTERM', () => server.close(() => audit.client.shutdown()));
  */
 export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
-  if (looksLikeRequest(options)) {
-    // `app.use(auditMiddleware)`: Express is calling the factory with (req, res, next) on every
-    // request. Say so once, and let the request through: the app works, unaudited, loudly.
-    warnMisuse(
-      'express',
-      'AUDITLEDGE_MIDDLEWARE_NOT_CALLED',
-      'app.use(auditMiddleware) was given the factory itself, so nothing is audited: ' +
-        'call it, app.use(auditMiddleware({ ... }))',
-    );
-    // biome-ignore lint/complexity/noArguments: the (req, res, next) Express passed by mistake
-    const next = arguments[2];
-    if (typeof next === 'function') next();
-    return undefined as never;
-  }
+  // biome-ignore lint/complexity/noArguments: the (req, res, next) of `app.use(auditMiddleware)`
+  if (passedAsMiddleware('express', options, arguments, 2)) return undefined as never;
   const recorder = new AuditRecorder<Request>(options);
   let checkedMount = false;
 
@@ -88,11 +76,6 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
       (state) => {
         req.audit = state.handle;
         captureRouting(audited, state);
-        if (recorder.auditsMethod(req.method)) {
-          state.arm();
-          state.json = res.json;
-          res.json = captureJson;
-        }
       },
       recorder,
       req.method,
@@ -100,10 +83,7 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
     next();
   }
 
-  return Object.defineProperty(auditMiddleware, 'client', {
-    value: recorder.client,
-    enumerable: true,
-  }) as AuditMiddleware;
+  return withClient(auditMiddleware, recorder) as AuditMiddleware;
 }
 
 interface Layer {
@@ -136,11 +116,4 @@ function warnIfAfterRoutes(req: Request, self: unknown): void {
   } catch {
     // Only a diagnosis: never into the request.
   }
-}
-
-/** Keeps the JSON body (`res.json()`, `res.send(object)`), whose `id` names a created resource. */
-function captureJson(this: Response, body: unknown): Response {
-  const state = (this.req as AuditedRequest)[kAudit]!;
-  state.body = body;
-  return state.json!.call(this, body);
 }

@@ -32,6 +32,21 @@ export class ExpressRequestAudit extends NodeRequestAudit<Response, Request> {
   routeParams: Params | undefined = undefined;
   /** The `res.json` this request had before the capture wrapper. */
   json: Response['json'] | undefined = undefined;
+
+  /** Watched from now on: the JSON it answers may name a created resource or feed `info.body`. */
+  override arm(): void {
+    if (this.armed) return;
+    super.arm();
+    this.json = this.res.json;
+    this.res.json = captureJson;
+  }
+}
+
+/** Keeps the JSON body (`res.json()`, `res.send(object)`), whose `id` names a created resource. */
+function captureJson(this: Response, body: unknown): Response {
+  const state = (this.req as AuditedRequest)[kAudit]!;
+  state.body = body;
+  return state.json!.call(this, body);
 }
 
 function getBaseUrl(this: AuditedRequest): string {

@@ -41,11 +41,11 @@ function shutdownTimeoutOf(value: unknown): number | undefined {
   return value;
 }
 
-type AuditedRequest = FastifyRequest & { [kAudit]: RequestAudit | null };
+type AuditedRequest = FastifyRequest & { [kAudit]: RequestAudit<FastifyRequest> | null };
 
-function stateOf(request: FastifyRequest): RequestAudit {
+function stateOf(request: FastifyRequest): RequestAudit<FastifyRequest> {
   const r = request as AuditedRequest;
-  if (r[kAudit] === null || r[kAudit] === undefined) r[kAudit] = new RequestAudit();
+  if (r[kAudit] === null || r[kAudit] === undefined) r[kAudit] = new RequestAudit<FastifyRequest>();
   return r[kAudit];
 }
 
@@ -89,8 +89,8 @@ async function auditledgePlugin(fastify: FastifyInstance, options: AuditOptions)
     if (typeof routeOptions.url === 'string') templates.push(routeOptions.url);
     const spec = declareRoute(routeOptions);
     const methods = Array.isArray(routeOptions.method) ? routeOptions.method : [routeOptions.method];
-    if (spec !== undefined && methods.some((m) => !recorder.auditsMethod(m))) specsOutsideMethods = true;
-    if (spec !== false && (spec !== undefined || methods.some((m) => recorder.auditsMethod(m)))) {
+    if (spec !== undefined && methods.some((m) => !recorder.watches(m))) specsOutsideMethods = true;
+    if (methods.some((m) => recorder.watches(m, spec))) {
       const existing = routeOptions.onRequest;
       const hooks = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
       routeOptions.onRequest = [...hooks, watchAbort as onRequestHookHandler];
@@ -135,7 +135,7 @@ async function auditledgePlugin(fastify: FastifyInstance, options: AuditOptions)
   function record(request: FastifyRequest, reply: FastifyReply, aborted: boolean): void {
     try {
       const pending = (request as AuditedRequest)[kAudit];
-      if (pending === null && !specsOutsideMethods && !recorder.auditsMethod(request.method)) return;
+      if (pending === null && !specsOutsideMethods && !recorder.watches(request.method)) return;
       // A getter that builds an object: read once.
       const { url, config } = request.routeOptions;
       if (config !== undefined && !seenByPlugin(config)) {
@@ -147,7 +147,7 @@ async function auditledgePlugin(fastify: FastifyInstance, options: AuditOptions)
         );
       }
       const state = pending ?? stateOf(request);
-      state.spec = specOf(config) as never;
+      state.spec = specOf(config);
       const headers = request.headers;
       recorder.finish(state, {
         req: request,
@@ -167,7 +167,7 @@ async function auditledgePlugin(fastify: FastifyInstance, options: AuditOptions)
       });
     } catch (err) {
       // recorder.finish reports its own failures; this guards reading the request, and says so.
-      if (recorder.auditsMethod(request.method))
+      if (recorder.watches(request.method))
         recorder.report(err, { method: request.method, route: undefined });
     }
   }

@@ -1,6 +1,5 @@
-import { auditOf, routeAudit } from '@auditledge/core/adapter';
+import { auditOf, type RouteAuditFactory, routeAuditFactory } from '@auditledge/core/adapter';
 import type { Context, Middleware, Next } from 'koa';
-import type { RouteAuditSpec } from './types.js';
 
 /**
  * Per-route audit declaration for @koa/router, placed before the handler: overrides the global
@@ -14,15 +13,14 @@ import type { RouteAuditSpec } from './types.js';
  * router.get('/reports/:id/export', audit({ action: 'report.exported', resource: { type: 'report' } }), exportReport);
  * router.post('/heartbeat', audit(false), beat);
  */
-export function audit(action: string, spec?: RouteAuditSpec): Middleware;
-export function audit(spec: RouteAuditSpec | false): Middleware;
-export function audit(actionOrSpec: string | RouteAuditSpec | false, spec?: RouteAuditSpec): Middleware {
-  const declare = routeAudit<Context>('koa', 'routers', actionOrSpec, spec);
-  return function auditRoute(ctx: Context, next: Next): Promise<unknown> {
-    declare(
-      auditOf(ctx.res),
-      () => `${ctx.method} ${String((ctx as { _matchedRoute?: unknown })._matchedRoute ?? ctx.path)}`,
-    );
-    return next();
-  };
-}
+export const audit: RouteAuditFactory<Context, Middleware> = routeAuditFactory(
+  'koa',
+  'routers',
+  (declare) =>
+    function auditRoute(ctx: Context, next: Next): Promise<unknown> {
+      const route = () =>
+        `${ctx.method} ${String((ctx as { _matchedRoute?: unknown })._matchedRoute ?? ctx.path)}`;
+      declare(auditOf(ctx.res), route);
+      return next();
+    },
+);

@@ -2,14 +2,15 @@ import type { ServerResponse } from 'node:http';
 import {
   AuditRecorder,
   auditOf,
-  looksLikeRequest,
   monotonicNow,
   NodeRequestAudit,
+  passedAsMiddleware,
   recordOnFinish,
   requestIdOf,
   startAudit,
   stripQuery,
   warnMisuse,
+  withClient,
 } from '@auditledge/core/adapter';
 import type { Context, Next } from 'koa';
 import { declaredRoutesOf } from './declaredRoutes.js';
@@ -32,19 +33,10 @@ import type { AuditMiddleware, AuditOptions } from './types.js';
  * process.on('SIGTERM', () => server.close(() => audit.client.shutdown()));
  */
 export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
-  if (looksLikeRequest(options)) {
-    // `app.use(auditMiddleware)`: Koa is calling the factory with (ctx, next) on every request,
-    // and, without this, every route would answer 404. Say so once and let the request through.
-    warnMisuse(
-      'koa',
-      'AUDITLEDGE_MIDDLEWARE_NOT_CALLED',
-      'app.use(auditMiddleware) was given the factory itself, so nothing is audited: ' +
-        'call it, app.use(auditMiddleware({ ... }))',
-    );
-    // biome-ignore lint/complexity/noArguments: the (ctx, next) Koa passed by mistake
-    const next = arguments[1];
-    return (typeof next === 'function' ? next() : undefined) as never;
-  }
+  // `app.use(auditMiddleware)`: without letting the request through, every route would answer 404.
+  // biome-ignore lint/complexity/noArguments: the (ctx, next) Koa passed by mistake
+  const misused = passedAsMiddleware('koa', options, arguments, 1);
+  if (misused) return misused.next as never;
   const recorder = new AuditRecorder<Context>(options);
   let checkedMount = false;
   const { onResponseFinished, record } = recordOnFinish(
@@ -97,7 +89,6 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
       (): KoaRequestAudit => new NodeRequestAudit(res, onResponseFinished, ctx),
       (state) => {
         ctx.state.audit = state.handle;
-        if (recorder.auditsMethod(ctx.method)) state.arm();
       },
       recorder,
       ctx.method,
@@ -105,10 +96,7 @@ export function auditMiddleware(options?: AuditOptions): AuditMiddleware {
     return state === undefined ? next() : next().then(() => onHandled(res));
   }
 
-  return Object.defineProperty(auditMiddleware, 'client', {
-    value: recorder.client,
-    enumerable: true,
-  }) as AuditMiddleware;
+  return withClient(auditMiddleware, recorder) as AuditMiddleware;
 }
 
 /** The Koa request state: the core handle plus the context it belongs to. */

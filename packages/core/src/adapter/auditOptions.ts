@@ -3,8 +3,11 @@ import { AuditLedgeError, AuditLedgeValidationError } from '../errors.js';
 import type { ClientOptions, ErrorContext } from '../options.js';
 import { sharedAuditTrail, testModeRequested } from '../testing.js';
 import { createRedactor, type RedactOption, type Redactor } from './redact.js';
-import { type ResolvedSpec, resolveSpec } from './spec.js';
+import { type ResolvedSpec, resolveSpec, SPEC_DEFAULTS } from './spec.js';
 import type { AuditOptions, StatusFilter } from './types.js';
+
+/** How long async mappers may take when `mapperTimeout` is not given, in ms. */
+export const DEFAULT_MAPPER_TIMEOUT = 5000;
 
 /** The methods audited when `methods` is not given. */
 export const DEFAULT_METHODS: readonly string[] = Object.freeze(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -25,25 +28,24 @@ export interface ResolvedAuditOptions<Req> {
   readonly auditFailedLogins: boolean;
 }
 
-/** How long async mappers may take when `mapperTimeout` is not given, in ms. */
-export const DEFAULT_MAPPER_TIMEOUT = 5000;
+/**
+ * The adapter's own options with their defaults: the one list of their names. `satisfies`
+ * makes a new option in `AuditOptions` a compile error here until it has its default, so no
+ * adapter option can be mistaken for a client option. Everything else is a client option
+ * (`onError` is both: the adapter's, and the client's it creates).
+ */
+const ADAPTER_DEFAULTS = {
+  client: undefined,
+  apiKey: undefined,
+  methods: DEFAULT_METHODS,
+  statuses: undefined,
+  redact: undefined,
+  mapperTimeout: DEFAULT_MAPPER_TIMEOUT,
+  auditFailedLogins: false,
+  ...SPEC_DEFAULTS,
+} as const satisfies { readonly [K in Exclude<keyof AuditOptions, keyof ClientOptions>]-?: unknown };
 
-// Everything else in the options object is a client option.
-const adapterKeys = new Set([
-  'client',
-  'apiKey',
-  'methods',
-  'statuses',
-  'redact',
-  'action',
-  'actor',
-  'resource',
-  'organization',
-  'metadata',
-  'skip',
-  'mapperTimeout',
-  'auditFailedLogins',
-]);
+const adapterKeys: ReadonlySet<string> = new Set(Object.keys(ADAPTER_DEFAULTS));
 
 /**
  * Validates adapter options and creates the client when none is given. Throws at setup time:
@@ -69,7 +71,7 @@ export function resolveAuditOptions<Req>(options: AuditOptions<Req> | undefined)
   if (o.auditFailedLogins !== undefined && typeof o.auditFailedLogins !== 'boolean') {
     throw new AuditLedgeValidationError('options.auditFailedLogins', 'must be a boolean');
   }
-  const auditFailedLogins = o.auditFailedLogins === true;
+  const auditFailedLogins = o.auditFailedLogins ?? ADAPTER_DEFAULTS.auditFailedLogins;
   // Last, so a bad option does not leave a client behind.
   const { client, ownsClient } = resolveClient(o, onError);
   return {
@@ -86,7 +88,7 @@ export function resolveAuditOptions<Req>(options: AuditOptions<Req> | undefined)
 }
 
 function normalizeMapperTimeout(value: unknown): number {
-  if (value === undefined) return DEFAULT_MAPPER_TIMEOUT;
+  if (value === undefined) return ADAPTER_DEFAULTS.mapperTimeout;
   // setTimeout's own limit: past it, Node fires at once.
   if (typeof value !== 'number' || !(value >= 0 && value <= 2_147_483_647)) {
     throw new AuditLedgeValidationError(
@@ -142,7 +144,7 @@ function resolveClient<Req>(
 }
 
 function normalizeMethods(methods: readonly string[] | undefined): ReadonlySet<string> | undefined {
-  if (methods === undefined) return new Set(DEFAULT_METHODS);
+  if (methods === undefined) return new Set(ADAPTER_DEFAULTS.methods);
   if (!Array.isArray(methods) || methods.some((m) => typeof m !== 'string')) {
     throw new AuditLedgeValidationError('options.methods', 'must be an array of HTTP methods');
   }

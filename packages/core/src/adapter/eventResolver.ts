@@ -87,7 +87,7 @@ export class EventResolver<Req> {
 
   constructor(
     private readonly options: ResolvedAuditOptions<Req>,
-    private readonly state: RequestAudit,
+    private readonly state: RequestAudit<Req>,
     private readonly facts: FinishedRequest<Req>,
     private readonly spec: ResolvedSpec<Req> | undefined,
   ) {

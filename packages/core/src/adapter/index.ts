@@ -14,9 +14,12 @@ export {
   auditOf,
   kAudit,
   NodeRequestAudit,
+  passedAsMiddleware,
+  type RouteAuditFactory,
   recordOnFinish,
-  routeAudit,
+  routeAuditFactory,
   startAudit,
+  withClient,
 } from './nodeHttp.js';
 export { onceAnswered, onResponseClose } from './onResponseClose.js';
 export { AuditRecorder } from './recorder.js';
@@ -35,4 +38,4 @@ export type {
   RouteAuditSpec,
   StatusFilter,
 } from './types.js';
-export { looksLikeRequest, warnMisuse } from './unrecorded.js';
+export { warnMisuse } from './unrecorded.js';

@@ -8,7 +8,7 @@ import { EventResolver, PENDING } from './eventResolver.js';
 import type { FinishedRequest } from './finishedRequest.js';
 import { fitMetadata } from './fitMetadata.js';
 import type { RequestAudit } from './requestAudit.js';
-import type { ResolvedSpec } from './spec.js';
+import { type ResolvedSpec, SPEC_KEYS } from './spec.js';
 import type { AuditOptions } from './types.js';
 import {
   countUnrecorded,
@@ -49,10 +49,8 @@ export class AuditRecorder<Req> {
    * adapters that must pay to keep the body (a Fastify `onSend` hook) keep it then.
    */
   get readsBody(): boolean {
-    const s = this.options.spec as unknown as Record<string, unknown>;
-    return ['action', 'actor', 'resource', 'organization', 'metadata', 'skip'].some(
-      (k) => typeof s[k] === 'function',
-    );
+    const spec = this.options.spec;
+    return SPEC_KEYS.some((key) => typeof spec[key] === 'function');
   }
 
   /** Whether the adapter created the client, and so should shut it down. */
@@ -61,24 +59,26 @@ export class AuditRecorder<Req> {
   }
 
   /**
-   * Whether requests with this method are audited by default, so the adapter should listen for
-   * the end of the response (it also does when `audit()` or `req.audit.log()` asks for it).
+   * Whether a request is audited when it finishes well: its route declared a spec (whatever
+   * the method) or, without one, its method is audited by default; never a route that opted
+   * out. Adapters ask it to decide which requests to watch from the start; `req.audit.log()`
+   * also makes a request watched. With `finish()`, the only place that decides.
    */
-  auditsMethod(method: string): boolean {
+  watches(method: string, spec?: ResolvedSpec<Req> | false): boolean {
+    if (spec !== undefined) return spec !== false;
     return this.options.methods === undefined || this.options.methods.has(method);
   }
 
   /** Builds and enqueues the request's events. Call once, after the response has finished. */
-  finish(state: RequestAudit, facts: FinishedRequest<Req>): void {
+  finish(state: RequestAudit<Req>, facts: FinishedRequest<Req>): void {
     if (state.finished) return;
     state.finished = true;
     try {
-      const spec = state.spec as ResolvedSpec<Req> | false | undefined;
+      const spec = state.spec;
       const wanted =
         !state.skipped &&
-        spec !== false &&
         facts.route !== undefined &&
-        (spec !== undefined || this.auditsMethod(facts.method)) &&
+        this.watches(facts.method, spec) &&
         (this.options.isAuditedStatus(facts.status) || this.failedLogin(facts));
       if (!wanted && state.events === undefined) return;
       const resolver = new EventResolver(this.options, state, facts, spec || undefined);
@@ -108,7 +108,7 @@ export class AuditRecorder<Req> {
   private build(
     resolver: EventResolver<Req>,
     step: number,
-    state: RequestAudit,
+    state: RequestAudit<Req>,
     facts: FinishedRequest<Req>,
     deadline: number | undefined,
   ): Promise<void> | undefined {
@@ -137,7 +137,7 @@ export class AuditRecorder<Req> {
   private await(
     resolver: EventResolver<Req>,
     step: number,
-    state: RequestAudit,
+    state: RequestAudit<Req>,
     facts: FinishedRequest<Req>,
     deadline: number | undefined,
   ): Promise<void> {

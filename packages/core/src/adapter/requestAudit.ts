@@ -13,11 +13,11 @@ import type { AuditHandle, AuditOverrides, ExtraAuditEvent } from './types.js';
  * state.set({ resource: { name: 'INV-1' } }).set({ metadata: { old_value: 'draft', new_value: 'paid' } });
  * recorder.finish(state, facts); // after the response has finished
  */
-export class RequestAudit implements AuditHandle {
+export class RequestAudit<Req = unknown> implements AuditHandle {
   /** `monotonicNow()` when the middleware saw the request. */
   readonly start: number;
   /** The route's `audit()` / `config.audit` declaration, if any. */
-  spec: ResolvedSpec<never> | false | undefined = undefined;
+  spec: ResolvedSpec<Req> | false | undefined = undefined;
   /** What `set()` merged so far. */
   overrides: AuditOverrides | undefined = undefined;
   skipped = false;
@@ -45,7 +45,7 @@ export class RequestAudit implements AuditHandle {
    * `Authorization` and `Cookie` headers) or the response through it.
    */
   get handle(): AuditHandle {
-    this.userHandle ??= new RequestAuditHandle(this);
+    this.userHandle ??= new RequestAuditHandle(this as RequestAudit<unknown>);
     return this.userHandle;
   }
 
@@ -106,9 +106,9 @@ export class RequestAudit implements AuditHandle {
 
 /** The request-scoped handle the app sees: nothing enumerable, nothing to serialize. */
 class RequestAuditHandle implements AuditHandle {
-  readonly #state: RequestAudit;
+  readonly #state: RequestAudit<unknown>;
 
-  constructor(state: RequestAudit) {
+  constructor(state: RequestAudit<unknown>) {
     this.#state = state;
   }
 

@@ -47,8 +47,21 @@ export function resolveSpec<Req>(spec: RouteAuditSpec<Req> | undefined, where: s
   };
 }
 
+/**
+ * The spec keys, each derived when not given: the one list of their names (a key added to
+ * `RouteAuditSpec` is a compile error here until listed).
+ */
+export const SPEC_DEFAULTS = {
+  action: undefined,
+  actor: undefined,
+  resource: undefined,
+  organization: undefined,
+  metadata: undefined,
+  skip: undefined,
+} as const satisfies { readonly [K in keyof RouteAuditSpec]-?: unknown };
+
 /** The keys of a per-route spec, for the error a misspelt one gets. */
-const SPEC_KEYS = ['action', 'actor', 'resource', 'organization', 'metadata', 'skip'] as const;
+export const SPEC_KEYS = Object.keys(SPEC_DEFAULTS) as readonly (keyof RouteAuditSpec)[];
 
 /** Where a per-route spec was declared, for its errors: `config.audit` of `POST /invoices`. */
 export interface SpecSource {

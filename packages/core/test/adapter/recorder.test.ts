@@ -345,10 +345,21 @@ describe('which requests', () => {
   test('a per-route spec audits its route whatever the method; statuses may include failures', async () => {
     const { r } = recorder({ statuses: (s) => s === 409 });
     const state = new RequestAudit();
-    state.spec = resolveRouteSpec('report.exported') as never;
+    state.spec = resolveRouteSpec('report.exported');
     r.finish(state, facts({ method: 'GET', route: '/reports/:id', params: { id: 'r1' }, status: 409 }));
     r.finish(new RequestAudit(), facts({ status: 204 }));
     expect((await sent()).map((e) => e.action)).toEqual(['report.exported']);
+  });
+
+  test('watches(): one decision for which requests to watch, the same finish() makes', () => {
+    const { r } = recorder({ methods: ['DELETE'] });
+    expect([r.watches('DELETE'), r.watches('POST'), r.watches('GET')]).toEqual([true, false, false]);
+    const declared = resolveRouteSpec<FakeReq>('report.exported');
+    expect([r.watches('GET', declared), r.watches('DELETE', resolveRouteSpec<FakeReq>(false))]).toEqual([
+      true,
+      false,
+    ]);
+    expect(recorder({ methods: ['*'] }).r.watches('OPTIONS')).toBe(true);
   });
 });
 
