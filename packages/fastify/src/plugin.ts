@@ -1,13 +1,14 @@
 import type { ServerResponse } from 'node:http';
-import { AuditLedgeValidationError } from '@auditledge/core';
 import {
   AuditRecorder,
+  closeClient,
   DeclaredRoutes,
   onceAnswered,
   onResponseClose,
   RequestAudit,
   type ResolvedSpec,
   requestIdOf,
+  resolveShutdownTimeout,
   stripQuery,
   warnMisuse,
 } from '@auditledge/core/adapter';
@@ -27,19 +28,6 @@ import type { AuditOptions } from './types.js';
 const kAudit = Symbol('auditledge.audit');
 /** The reply of a raw response, for the close listener (one shared function, no closure per request). */
 const kReply = Symbol('auditledge.reply');
-
-/** How long `app.close()` waits, by default, for the queue of a client the app passed in. */
-const PASSED_CLIENT_FLUSH_MS = 1000;
-/** ... and for the shutdown of a client the plugin created (the client's own default). */
-const OWN_CLIENT_SHUTDOWN_MS = 10_000;
-
-function shutdownTimeoutOf(value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-    throw new AuditLedgeValidationError('options.shutdownTimeout', 'must be a number of ms >= 0');
-  }
-  return value;
-}
 
 type AuditedRequest = FastifyRequest & { [kAudit]: RequestAudit<FastifyRequest> | null };
 
@@ -67,7 +55,7 @@ function captureBody(
 async function auditledgePlugin(fastify: FastifyInstance, options: AuditOptions): Promise<void> {
   // Not a client option: the rest goes to the recorder (and the client it may create).
   const { shutdownTimeout: rawTimeout, ...auditOptions } = options ?? {};
-  const shutdownTimeout = shutdownTimeoutOf(rawTimeout);
+  const shutdownTimeout = resolveShutdownTimeout(rawTimeout);
   // Throws AL_ERR_CONFIG here, making register() reject, when no key can be found.
   const recorder = new AuditRecorder<FastifyRequest>(auditOptions);
   // Whether any route outside `methods` declared a spec: until one does, such requests
@@ -172,16 +160,8 @@ async function auditledgePlugin(fastify: FastifyInstance, options: AuditOptions)
     }
   }
 
-  fastify.addHook('onClose', async function auditClose() {
-    // Our own client is ours to close. A client the app passed in is the app's to shut down: it
-    // only gets a flush, bounded so that a down API cannot hold app.close() (and the app's own
-    // shutdown deadline) hostage. Both keep the process alive until they settle, so the process
-    // cannot exit inside app.close() and lose what the client still holds.
-    if (recorder.ownsClient) {
-      await recorder.client.shutdown({ timeout: shutdownTimeout ?? OWN_CLIENT_SHUTDOWN_MS });
-    } else {
-      await recorder.client.flush({ timeout: shutdownTimeout ?? PASSED_CLIENT_FLUSH_MS });
-    }
+  fastify.addHook('onClose', function auditClose() {
+    return closeClient(recorder, shutdownTimeout);
   });
 }
 

@@ -7,6 +7,7 @@
  * package (or `@auditledge/core`) instead. Unit tests import the module files directly.
  */
 export { monotonicNow } from './clock.js';
+export { closeClient, resolveShutdownTimeout } from './close.js';
 export { DeclaredRoutes } from './declaredRoutes.js';
 export { deriveRoute } from './deriveRoute.js';
 export { requestIdOf, stripQuery } from './finishedRequest.js';
