@@ -63,11 +63,11 @@ export function resolveAuditOptions<Req>(options: AuditOptions<Req> | undefined)
     throw new AuditLedgeValidationError('options.onError', 'must be a function');
   }
   const onError = o.onError;
-  const methods = normalizeMethods(o.methods);
-  const isAuditedStatus = normalizeStatuses(o.statuses);
-  const redact = normalizeRedact(o.redact);
+  const methods = resolveMethods(o.methods);
+  const isAuditedStatus = resolveStatuses(o.statuses);
+  const redact = resolveRedact(o.redact);
   const spec = resolveSpec(o, 'options');
-  const mapperTimeout = normalizeMapperTimeout(o.mapperTimeout);
+  const mapperTimeout = resolveMapperTimeout(o.mapperTimeout);
   if (o.auditFailedLogins !== undefined && typeof o.auditFailedLogins !== 'boolean') {
     throw new AuditLedgeValidationError('options.auditFailedLogins', 'must be a boolean');
   }
@@ -87,7 +87,7 @@ export function resolveAuditOptions<Req>(options: AuditOptions<Req> | undefined)
   };
 }
 
-function normalizeMapperTimeout(value: unknown): number {
+function resolveMapperTimeout(value: unknown): number {
   if (value === undefined) return ADAPTER_DEFAULTS.mapperTimeout;
   // setTimeout's own limit: past it, Node fires at once.
   if (typeof value !== 'number' || !(value >= 0 && value <= 2_147_483_647)) {
@@ -143,7 +143,7 @@ function resolveClient<Req>(
   return { client: new AuditLedge(o.apiKey, clientOptions), ownsClient: true };
 }
 
-function normalizeMethods(methods: readonly string[] | undefined): ReadonlySet<string> | undefined {
+function resolveMethods(methods: readonly string[] | undefined): ReadonlySet<string> | undefined {
   if (methods === undefined) return new Set(ADAPTER_DEFAULTS.methods);
   if (!Array.isArray(methods) || methods.some((m) => typeof m !== 'string')) {
     throw new AuditLedgeValidationError('options.methods', 'must be an array of HTTP methods');
@@ -152,7 +152,7 @@ function normalizeMethods(methods: readonly string[] | undefined): ReadonlySet<s
   return set.has('*') ? undefined : set;
 }
 
-function normalizeStatuses(statuses: StatusFilter | undefined): (status: number) => boolean {
+function resolveStatuses(statuses: StatusFilter | undefined): (status: number) => boolean {
   if (statuses === undefined) return isSuccess;
   if (typeof statuses === 'function') return statuses;
   if (!Array.isArray(statuses)) {
@@ -172,7 +172,7 @@ function normalizeStatuses(statuses: StatusFilter | undefined): (status: number)
   };
 }
 
-function normalizeRedact(redact: RedactOption | undefined): Redactor {
+function resolveRedact(redact: RedactOption | undefined): Redactor {
   const valid =
     redact === undefined ||
     redact === false ||
