@@ -13,6 +13,7 @@ const alias = {
   '@auditledge/express': src('./packages/express/src/index.ts'),
   '@auditledge/koa': src('./packages/koa/src/index.ts'),
   '@auditledge/fastify': src('./packages/fastify/src/index.ts'),
+  '@auditledge/nestjs': src('./packages/nestjs/src/index.ts'),
   '@auditledge/local': src('./packages/local/src/index.ts'),
 };
 
@@ -77,6 +78,25 @@ export default defineConfig({
         '4.26.0': { fastify: 'fastify-4.26.0' },
         '4': { fastify: 'fastify-4' },
       }),
+      project('nestjs', 'packages/nestjs'),
+      // Nest's packages peer-depend on each other, which pnpm aliases in one package cannot pair
+      // up: each version is a private workspace package of its own (packages/nestjs/versions/*),
+      // and every @nestjs name is redirected to what that package installed.
+      ...versions(
+        'nestjs',
+        'packages/nestjs',
+        Object.fromEntries(
+          ['11.0', '11', '12.0'].map((version) => [
+            version,
+            Object.fromEntries(
+              ['common', 'core', 'platform-express', 'platform-fastify'].map((name) => [
+                `@nestjs/${name}`,
+                src(`./packages/nestjs/versions/${version}/node_modules/@nestjs/${name}`),
+              ]),
+            ),
+          ]),
+        ),
+      ),
       project('local', 'packages/local'),
       project('e2e', 'test'),
     ],

@@ -1,0 +1,120 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AuditLedge } from '@auditledge/core';
+import { AuditLedgeValidationError } from '@auditledge/core';
+import {
+  AuditRecorder,
+  auditOf,
+  type DeclaredRoutes,
+  deriveRoute,
+  monotonicNow,
+  type ResolvedSpec,
+  recordOnFinish,
+  requestIdOf,
+  stripQuery,
+} from '@auditledge/core/adapter';
+import { declaredRoutesOf } from './declaredRoutes.js';
+import type { NestRequestAudit, PlatformRequest } from './nestRequestAudit.js';
+import type { AuditLedgeModuleOptions } from './types.js';
+
+/** How long the app's shutdown waits, by default, for the queue of a client the app passed in. */
+const PASSED_CLIENT_FLUSH_MS = 1000;
+/** ... and for the shutdown of a client the module created (the client's own default). */
+const OWN_CLIENT_SHUTDOWN_MS = 10_000;
+// Templates are finite in an app; the cap only bounds a platform reporting raw paths.
+const maxTemplates = 2000;
+
+/**
+ * The module's recorder: core's `AuditRecorder` for the platform's request objects, the finish
+ * callback on the raw Node response (the same one Express and Koa use, so hang-ups and error
+ * statuses behave alike), the app's declared routes and its shutdown.
+ */
+export class NestRecorder {
+  readonly recorder: AuditRecorder<unknown>;
+  /** The listener `arm()` puts on the raw response's `close` (one shared function). */
+  readonly onResponseFinished: (this: ServerResponse) => void;
+  readonly declaredRoutes: DeclaredRoutes;
+  private readonly shutdownTimeout: number | undefined;
+  /** Per template: whether a create there may take its id from the response body. */
+  private readonly creates = new Map<string, boolean>();
+
+  /** Throws at setup time (so the app's creation fails) on bad options or when no key can be found. */
+  constructor(
+    options: AuditLedgeModuleOptions<unknown> | undefined,
+    platform: string | undefined,
+    instance: unknown,
+  ) {
+    const { shutdownTimeout, ...auditOptions } = options ?? {};
+    this.shutdownTimeout = shutdownTimeoutOf(shutdownTimeout);
+    this.recorder = new AuditRecorder<unknown>(auditOptions);
+    this.declaredRoutes = declaredRoutesOf(platform, instance);
+    const declaredRoutes = this.declaredRoutes;
+    this.onResponseFinished = recordOnFinish<unknown, ServerResponse, NestRequestAudit<PlatformRequest>>(
+      this.recorder,
+      (res) => auditOf(res.req as IncomingMessage),
+      (res, state, aborted) => {
+        const request = state.context;
+        const raw = res.req as IncomingMessage;
+        const headers = raw.headers;
+        return {
+          req: request,
+          method: raw.method ?? String(request.method),
+          route: state.route,
+          path: stripQuery(request.originalUrl ?? raw.url ?? ''),
+          params: state.params,
+          status: res.statusCode,
+          durationMs: monotonicNow() - state.start,
+          aborted,
+          user: request.user,
+          requestBody: request.body,
+          ip: request.ip,
+          userAgent: headers['user-agent'],
+          requestId: requestIdOf(request.id, headers['x-request-id'], res.getHeader('x-request-id')),
+          declaredRoutes,
+        };
+      },
+    ).onResponseFinished;
+  }
+
+  get client(): AuditLedge {
+    return this.recorder.client;
+  }
+
+  /** Whether the handler's return value is worth keeping for this request (a created id, `info.body`). */
+  keepsBody(route: string, spec: ResolvedSpec<unknown> | undefined): boolean {
+    if (this.recorder.readsBody || hasMapper(spec)) return true;
+    let creates = this.creates.get(route);
+    if (creates === undefined) {
+      creates = deriveRoute(route).idParam === undefined;
+      if (this.creates.size >= maxTemplates) this.creates.clear();
+      this.creates.set(route, creates);
+    }
+    return creates;
+  }
+
+  /**
+   * On the app's shutdown: our own client is ours to close; a client the app passed in only
+   * gets a flush, bounded so that a down API cannot hold the app's shutdown hostage (the same
+   * rule as the Fastify plugin's `onClose`). Never rejects.
+   */
+  async close(): Promise<void> {
+    const client = this.recorder.client;
+    if (this.recorder.ownsClient) {
+      await client.shutdown({ timeout: this.shutdownTimeout ?? OWN_CLIENT_SHUTDOWN_MS });
+    } else {
+      await client.flush({ timeout: this.shutdownTimeout ?? PASSED_CLIENT_FLUSH_MS }).catch(() => {});
+    }
+  }
+}
+
+function shutdownTimeoutOf(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+    throw new AuditLedgeValidationError('options.shutdownTimeout', 'must be a number of ms >= 0');
+  }
+  return value;
+}
+
+function hasMapper(spec: ResolvedSpec<unknown> | undefined): boolean {
+  if (spec === undefined) return false;
+  return Object.values(spec).some((value) => typeof value === 'function');
+}
