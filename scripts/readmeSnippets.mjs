@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const readmes = [
   'README.md',
-  ...['core', 'express', 'koa', 'fastify', 'local'].map((p) => `packages/${p}/README.md`),
+  ...['core', 'express', 'koa', 'fastify', 'nestjs', 'local'].map((p) => `packages/${p}/README.md`),
 ];
 
 const extraFiles = ['test/types/userTsconfigs.ts'];
@@ -124,6 +124,9 @@ function makeProject(dir, kind) {
           noEmit: true,
           // Snippets show fragments: a variable a reader would use later is not an error.
           noUnusedLocals: false,
+          // What Nest apps compile with (the NestJS README's decorators); no other snippet has any.
+          experimentalDecorators: true,
+          emitDecoratorMetadata: true,
         },
         include: ['*.ts'],
       },
@@ -132,8 +135,10 @@ function makeProject(dir, kind) {
     ),
   );
   const nm = join(dir, 'node_modules');
-  for (const p of ['core', 'express', 'koa', 'fastify', 'local'])
+  for (const p of ['core', 'express', 'koa', 'fastify', 'nestjs', 'local'])
     link(nm, `@auditledge/${p}`, join(root, 'packages', p));
+  for (const p of ['@nestjs/common', '@nestjs/core', 'reflect-metadata', 'rxjs'])
+    link(nm, p, packageDir(p, 'packages/nestjs'));
   link(nm, 'express', packageDir('express', 'packages/express'));
   link(nm, '@types/express', packageDir('@types/express', 'packages/express'));
   link(nm, 'koa', packageDir('koa', 'packages/koa'));
