@@ -1,4 +1,4 @@
-// The README's first command (`npm run demo`): the Express, Koa and Fastify examples, each in
+// The README's first command (`npm run demo`): the Express, Koa, Fastify and NestJS examples, each in
 // its own process, audited into a local Auditledge API on a temporary SQLite file. One scenario
 // is driven through each app, the apps are stopped (SIGTERM: each flushes its queue on the way
 // out), and the trail is read back with query(), usage() and exportStream(). No account, no network.
@@ -18,7 +18,7 @@ import { bold, cyan, dim, green, red } from './demo/style.js';
 import { clock, table } from './demo/table.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const APPS = ['express', 'koa', 'fastify'] as const;
+const APPS = ['express', 'koa', 'fastify', 'nestjs'] as const;
 const CSV_PATH = join(root, '.auditledge', 'demo-audit-log.csv');
 const START_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 15_000;
@@ -40,7 +40,9 @@ const seconds = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
 async function main(): Promise<boolean> {
   out(bold('Auditledge demo'));
   out(
-    dim('One scenario through the Express, Koa and Fastify examples, audited into a local Auditledge API.'),
+    dim(
+      'One scenario through the Express, Koa, Fastify and NestJS examples, audited into a local Auditledge API.',
+    ),
   );
   out();
 
@@ -53,7 +55,7 @@ async function main(): Promise<boolean> {
     out(`  ${'local API'.padEnd(10)} ${local.url}  ${dim(`(@auditledge/local, SQLite in ${dir})`)}`);
     const env = { AUDITLEDGE_API_KEY: local.apiKey, AUDITLEDGE_BASE_URL: local.url };
     const warn = (line: string) => process.stderr.write(`  ${red('!')} ${line}\n`);
-    // Started together, so the three tsx start-ups overlap; killed in `finally` whatever happens.
+    // Started together, so the tsx start-ups overlap; killed in `finally` whatever happens.
     starting = APPS.map((name) => startChildApp(root, name, env, START_TIMEOUT_MS, warn));
     for (const p of starting) {
       p.then(
@@ -156,7 +158,7 @@ async function main(): Promise<boolean> {
     const next = [
       [
         'examples/express/src/app.ts',
-        'the middleware, a per-route audit(), a change record (koa/, fastify/ alike)',
+        'the middleware, a per-route audit(), a change record (koa/, fastify/, nestjs/ alike)',
       ],
       [
         'pnpm --filter @auditledge/example-express start',

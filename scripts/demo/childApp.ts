@@ -24,7 +24,9 @@ export function startChildApp(
 ): Promise<ChildApp> {
   const child = spawn(process.execPath, ['--import', 'tsx', `examples/${name}/src/server.ts`], {
     cwd: root,
-    env: { ...process.env, ...env, PORT: '0' },
+    // tsx reads one tsconfig, the cwd's by default: the example's own says how it compiles
+    // (the NestJS one enables decorators).
+    env: { ...process.env, ...env, PORT: '0', TSX_TSCONFIG_PATH: `examples/${name}/tsconfig.json` },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AuditLedge } from '@auditledge/core';
 
-export const FRAMEWORKS = ['express', 'koa', 'fastify'] as const;
+export const FRAMEWORKS = ['express', 'koa', 'fastify', 'nestjs'] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
 
 /** An example app listening on a free loopback port. */
@@ -31,6 +31,14 @@ export async function startApp(framework: Framework, client: AuditLedge): Promis
       const app = await createApp({ client });
       const url = await app.listen({ port: 0, host: '127.0.0.1' });
       return { url, close: () => app.close() };
+    }
+    case 'nestjs': {
+      const { createApp } = await import('../../examples/nestjs/src/app.js');
+      const app = await createApp({ client });
+      await app.listen(0, '127.0.0.1');
+      const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
+      // app.close() closes the server, then flushes the client (the module's shutdown hook).
+      return { url: `http://127.0.0.1:${port}`, close: () => app.close() };
     }
   }
 }

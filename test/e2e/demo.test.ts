@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { SCENARIO } from '../../examples/shared/src/index.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+/** The example apps the demo runs (scripts/demo.ts's APPS). */
+const apps = ['express', 'koa', 'fastify', 'nestjs'];
 
 /**
  * Runs `scripts/demo.ts` as `npm run demo` does (after setup), collecting its output;
@@ -34,15 +36,15 @@ function runDemo(
 }
 
 describe('npm run demo', () => {
-  it('drives the scenario through the three apps, prints the trail, writes the CSV, exits 0 and leaves nothing running', async () => {
+  it('drives the scenario through the four apps, prints the trail, writes the CSV, exits 0 and leaves nothing running', async () => {
     const { code, stdout, stderr } = await runDemo();
     expect(code, `${stdout}\n${stderr}`).toBe(0);
 
     const audited = SCENARIO.filter((s) => s.event).length;
-    expect(stdout).toContain(`query(): ${audited * 3} events, oldest first`);
+    expect(stdout).toContain(`query(): ${audited * apps.length} events, oldest first`);
     expect(stdout).toContain(`Each app recorded exactly the ${audited} events the scenario expects`);
     expect(stdout).not.toContain('✗');
-    for (const app of ['express', 'koa', 'fastify']) {
+    for (const app of apps) {
       expect(stdout).toMatch(
         new RegExp(`\\d\\d:\\d\\d:\\d\\d +${app} +Alice Martin +invoice\\.created +invoice:inv_4 +org_acme`),
       );
@@ -53,21 +55,21 @@ describe('npm run demo', () => {
         new RegExp(`${app} +exited 0; audit events delivered: ${audited}, not delivered: 0`),
       );
     }
-    expect(stdout).toContain(`plan free: ${audited * 3} of 10,000 events this month`);
+    expect(stdout).toContain(`plan free: ${audited * apps.length} of 10,000 events this month`);
     expect(stdout.includes('\u001b[')).toBe(false); // no colour codes when stdout is not a terminal
 
     const csv = readFileSync(`${root}.auditledge/demo-audit-log.csv`, 'utf8').trimEnd().split(/\r?\n/); // RFC 4180: CRLF
     expect(csv[0]).toBe(
       'id,timestamp,actor_id,actor_name,action,resource_type,resource_id,resource_name,organization_id',
     );
-    expect(csv).toHaveLength(audited * 3 + 1);
-    expect(stdout).toContain(`.auditledge/demo-audit-log.csv (${audited * 3} rows)`);
+    expect(csv).toHaveLength(audited * apps.length + 1);
+    expect(stdout).toContain(`.auditledge/demo-audit-log.csv (${audited * apps.length} rows)`);
 
     // Nothing is left listening: every URL the demo printed refuses connections.
-    const urls = [...stdout.matchAll(/^ {2}(?:local API|express|koa|fastify) +(http:\/\/\S+)/gm)].map(
+    const urls = [...stdout.matchAll(/^ {2}(?:local API|express|koa|fastify|nestjs) +(http:\/\/\S+)/gm)].map(
       (m) => m[1]!,
     );
-    expect(urls).toHaveLength(4);
+    expect(urls).toHaveLength(1 + apps.length);
     // It ends with the trail viewer's URL: the local API's, whose page closed with it.
     const viewer =
       /^ {2}(http:\/\/\S+\/) +\(stops with the demo: npm run demo -- --keep keeps it open\)$/m.exec(
@@ -91,7 +93,7 @@ describe('npm run demo', () => {
           headers: { authorization: `Bearer ${key}` },
         });
         const audited = SCENARIO.filter((s) => s.event).length;
-        expect(((await trail.json()) as { total: number }).total).toBe(audited * 3);
+        expect(((await trail.json()) as { total: number }).total).toBe(audited * apps.length);
       })().finally(() => child.kill('SIGINT'));
     });
     await checked;
