@@ -1,5 +1,6 @@
 // The app under test: the same hello-world mutation route (`DELETE /invoices/:id`) in Express,
-// Koa or Fastify, bare or with one of the middlewares a user would pick. Built in the app's
+// Koa, Fastify or NestJS (on either platform, ./nestApp.ts), bare or with one of the middlewares
+// a user would pick. Built in the app's
 // own process (bench/lib/app.ts), never in the process that drives the load.
 import { writeSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -7,8 +8,8 @@ import { createRequire } from 'node:module';
 import { AuditLedge, type ClientOptions, type Transport } from '@auditledge/core';
 import type { Middleware as KoaMiddleware } from 'koa';
 
-export type Framework = 'express' | 'koa' | 'fastify';
-export const frameworks: Framework[] = ['express', 'koa', 'fastify'];
+export type Framework = 'express' | 'koa' | 'fastify' | 'nestjs-express' | 'nestjs-fastify';
+export const frameworks: Framework[] = ['express', 'koa', 'fastify', 'nestjs-express', 'nestjs-fastify'];
 
 /**
  * - `bare`: the route alone.
@@ -16,8 +17,9 @@ export const frameworks: Framework[] = ['express', 'koa', 'fastify'];
  * - `pino-http`, `morgan`: request loggers writing to /dev/null, what users already accept.
  * - `delivery`: our adapter with a real client delivering every event to `sinkUrl`.
  * - `fetch`: a hand-written finish hook doing one `fetch` POST per request to `sinkUrl`.
+ * - `interceptor` (NestJS only): a global logging interceptor, writing to /dev/null.
  */
-export type Variant = 'bare' | 'ours' | 'pino-http' | 'morgan' | 'delivery' | 'fetch';
+export type Variant = 'bare' | 'ours' | 'pino-http' | 'morgan' | 'delivery' | 'fetch' | 'interceptor';
 
 export interface AppConfig {
   framework: Framework;
@@ -71,10 +73,16 @@ function requestLogger(variant: 'pino-http' | 'morgan'): NodeHandler {
 }
 
 async function adapter(framework: Framework): Promise<Mod> {
-  const mod = (await import(`@auditledge/${framework}`)) as Mod;
-  const entry = framework === 'fastify' ? (mod.auditledge ?? mod.default) : mod.auditMiddleware;
+  const pkg = framework.startsWith('nestjs') ? 'nestjs' : framework;
+  const mod = (await import(`@auditledge/${pkg}`)) as Mod;
+  const entry =
+    pkg === 'fastify'
+      ? (mod.auditledge ?? mod.default)
+      : pkg === 'nestjs'
+        ? (mod.AuditLedgeModule as { forRoot?: unknown } | undefined)?.forRoot
+        : mod.auditMiddleware;
   if (typeof entry !== 'function') {
-    throw new MissingAdapterError(`@auditledge/${framework} does not export its adapter yet`);
+    throw new MissingAdapterError(`@auditledge/${pkg} does not export its adapter yet`);
   }
   return mod;
 }
@@ -127,6 +135,19 @@ function fetchPerRequest(sinkUrl: string) {
   return { send, pipeline };
 }
 
+/** The `fetch` variant's finish hook on Node's own request and response (NestJS, via `app.use()`). */
+function naiveHook(send: ReturnType<typeof fetchPerRequest>['send']): NodeHandler {
+  return (req, res, next) => {
+    const started = Date.now();
+    res.once('finish', () => {
+      const path = (req.url ?? '').split('?')[0]!;
+      if (res.statusCode < 400)
+        send(req.method ?? '', path, path.split('/').pop() ?? '', res.statusCode, started);
+    });
+    next();
+  };
+}
+
 function clientPipeline(client: AuditLedge | undefined): () => Pipeline {
   return () => {
     if (!client) {
@@ -154,6 +175,19 @@ export async function buildApp(config: AppConfig): Promise<BuiltApp> {
   const naive = variant === 'fetch' ? fetchPerRequest(config.sinkUrl ?? '') : undefined;
   const pipeline = naive ? naive.pipeline : clientPipeline(client);
   const body = (id: string | undefined) => ({ id, deleted: true });
+
+  if (framework === 'nestjs-express' || framework === 'nestjs-fastify') {
+    const { buildNestApp } = await import('./nestApp.js');
+    const server = await buildNestApp({
+      platform: framework === 'nestjs-express' ? 'express' : 'fastify',
+      ...(mod && client ? { audit: { module: mod.AuditLedgeModule as never, client } } : {}),
+      ...(logger ? { logger } : {}),
+      ...(naive ? { middleware: naiveHook(naive.send) } : {}),
+      interceptor: variant === 'interceptor',
+    });
+    return { server, client, pipeline };
+  }
+  if (variant === 'interceptor') throw new MissingAdapterError('the interceptor variant is NestJS only');
 
   if (framework === 'express') {
     const express = (await import('express')).default;

@@ -28,10 +28,8 @@ const shared: Provider[] = [
     provide: kRecorder,
     // Nest's HTTP adapter is known before any route is registered: the Fastify platform can
     // then tell the recorder about every route (for creates keyed like their item routes).
-    useFactory: (options: AuditLedgeModuleOptions<unknown> | undefined, host: HttpAdapterHost | null) => {
-      const adapter = host?.httpAdapter;
-      return new NestRecorder(options, adapter?.getType?.(), adapter?.getInstance?.());
-    },
+    useFactory: (options: AuditLedgeModuleOptions<unknown> | undefined, host: HttpAdapterHost | null) =>
+      new NestRecorder(options, host),
     inject: [AUDITLEDGE_OPTIONS, { token: HttpAdapterHost, optional: true }],
   },
   { provide: AUDITLEDGE_CLIENT, useFactory: (nest: NestRecorder) => nest.client, inject: [kRecorder] },

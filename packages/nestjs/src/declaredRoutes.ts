@@ -1,19 +1,27 @@
 import { DeclaredRoutes } from '@auditledge/core/adapter';
 
+/** What the module knows of Nest's HTTP adapter (`HttpAdapterHost.httpAdapter`), when it knows it. */
+export interface HttpAdapterRef {
+  readonly httpAdapter?: { getType?(): string; getInstance?(): unknown } | undefined;
+}
+
 /**
  * The route templates of the app, for a create whose response names several ids (core's
  * `DeclaredRoutes` picks the one its item routes use). Nest registers every route on the
- * platform instance with its full path: Fastify tells an `onRoute` hook, added here before
- * Nest registers its routes; Express keeps them in its router stack, read when first needed.
+ * platform instance with its full path. Fastify tells an `onRoute` hook, added here when the
+ * adapter is already known (`NestFactory.create()`; with `@nestjs/testing`'s `compile()` it is
+ * not yet, and creates then keep the documented id order). Express keeps its routes in its
+ * router stack, read when a create first needs them.
  */
-export function declaredRoutesOf(type: string | undefined, instance: unknown): DeclaredRoutes {
-  if (type === 'fastify') {
+export function declaredRoutesOf(host: HttpAdapterRef | null | undefined): DeclaredRoutes {
+  const adapter = host?.httpAdapter;
+  if (adapter?.getType?.() === 'fastify') {
     const templates: string[] = [];
-    const fastify = instance as {
-      addHook?: (name: string, hook: (route: { url?: unknown }) => void) => void;
-    };
+    const fastify = adapter.getInstance?.() as
+      | { addHook?: (name: string, hook: (route: { url?: unknown }) => void) => void }
+      | undefined;
     try {
-      fastify.addHook?.('onRoute', function collectTemplate(route) {
+      fastify?.addHook?.('onRoute', function collectTemplate(route) {
         if (typeof route.url === 'string') templates.push(route.url);
       });
     } catch {
@@ -21,7 +29,8 @@ export function declaredRoutesOf(type: string | undefined, instance: unknown): D
     }
     return new DeclaredRoutes(() => templates);
   }
-  return new DeclaredRoutes(() => expressTemplates(instance));
+  // Read late: with @nestjs/testing the adapter is set after the module's providers are made.
+  return new DeclaredRoutes(() => expressTemplates(host?.httpAdapter?.getInstance?.()));
 }
 
 interface Layer {

@@ -12,7 +12,7 @@ import {
   requestIdOf,
   stripQuery,
 } from '@auditledge/core/adapter';
-import { declaredRoutesOf } from './declaredRoutes.js';
+import { declaredRoutesOf, type HttpAdapterRef } from './declaredRoutes.js';
 import type { NestRequestAudit, PlatformRequest } from './nestRequestAudit.js';
 import type { AuditLedgeModuleOptions } from './types.js';
 
@@ -34,19 +34,21 @@ export class NestRecorder {
   readonly onResponseFinished: (this: ServerResponse) => void;
   readonly declaredRoutes: DeclaredRoutes;
   private readonly shutdownTimeout: number | undefined;
+  /** Whether a global mapper may read `info.body` (the options do not change: read once). */
+  private readonly readsBody: boolean;
   /** Per template: whether a create there may take its id from the response body. */
   private readonly creates = new Map<string, boolean>();
 
   /** Throws at setup time (so the app's creation fails) on bad options or when no key can be found. */
   constructor(
     options: AuditLedgeModuleOptions<unknown> | undefined,
-    platform: string | undefined,
-    instance: unknown,
+    host: HttpAdapterRef | null | undefined,
   ) {
     const { shutdownTimeout, ...auditOptions } = options ?? {};
     this.shutdownTimeout = shutdownTimeoutOf(shutdownTimeout);
     this.recorder = new AuditRecorder<unknown>(auditOptions);
-    this.declaredRoutes = declaredRoutesOf(platform, instance);
+    this.readsBody = this.recorder.readsBody;
+    this.declaredRoutes = declaredRoutesOf(host);
     const declaredRoutes = this.declaredRoutes;
     this.onResponseFinished = recordOnFinish<unknown, ServerResponse, NestRequestAudit<PlatformRequest>>(
       this.recorder,
@@ -81,7 +83,7 @@ export class NestRecorder {
 
   /** Whether the handler's return value is worth keeping for this request (a created id, `info.body`). */
   keepsBody(route: string, spec: ResolvedSpec<unknown> | undefined): boolean {
-    if (this.recorder.readsBody || hasMapper(spec)) return true;
+    if (this.readsBody || hasMapper(spec)) return true;
     let creates = this.creates.get(route);
     if (creates === undefined) {
       creates = deriveRoute(route).idParam === undefined;
