@@ -81,7 +81,8 @@ export default defineConfig({
       project('nestjs', 'packages/nestjs'),
       // Nest's packages peer-depend on each other, which pnpm aliases in one package cannot pair
       // up: each version is a private workspace package of its own (packages/nestjs/versions/*),
-      // and every @nestjs name is redirected to what that package installed.
+      // and every @nestjs name is redirected to what that package installed. 11.0 and 12.0 are
+      // the exact floors of the peer ranges (11.0.0, with platform-fastify 11.0.3; 12.0.1).
       ...versions(
         'nestjs',
         'packages/nestjs',
