@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 
 // Every published package carries the license its manifest names, as does the repository.
 const root = fileURLToPath(new URL('..', import.meta.url));
-const packages = ['core', 'express', 'koa', 'fastify', 'local'];
+const packages = ['core', 'express', 'koa', 'fastify', 'nestjs', 'local'];
 
 describe('licenses', () => {
   test('the repository has an MIT LICENSE', () => {
