@@ -42,7 +42,7 @@ export class AuditInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     // GraphQL resolvers, microservices and websockets go through global interceptors too.
     if (context.getType() !== 'http') return next.handle();
-    let state: (NestRequestAudit<PlatformRequest> & Keeper) | undefined;
+    let state: (NestRequestAudit & Keeper) | undefined;
     try {
       state = this.start(context);
     } catch (err) {
@@ -54,7 +54,7 @@ export class AuditInterceptor implements NestInterceptor {
   }
 
   /** Starts the request's audit; returns it when the handler's return value is worth keeping. */
-  private start(context: ExecutionContext): (NestRequestAudit<PlatformRequest> & Keeper) | undefined {
+  private start(context: ExecutionContext): (NestRequestAudit & Keeper) | undefined {
     const http = context.switchToHttp();
     const request = http.getRequest<PlatformRequest>();
     const response = http.getResponse<PlatformResponse>();
@@ -67,15 +67,11 @@ export class AuditInterceptor implements NestInterceptor {
     const state = startAudit(
       raw,
       () =>
-        new NestRequestAudit<PlatformRequest>(
-          (response?.raw ?? response) as ServerResponse,
-          nest.onResponseFinished,
-          request,
-        ),
+        new NestRequestAudit((response?.raw ?? response) as ServerResponse, nest.onResponseFinished, request),
       (state) => {
         const spec = this.specOf(context.getHandler(), context.getClass());
         const route = routeTemplateOf(request);
-        state.spec = spec as never;
+        state.spec = spec;
         state.route = route;
         state.params = request.params;
         if (route === undefined) {
@@ -87,7 +83,7 @@ export class AuditInterceptor implements NestInterceptor {
           );
           return;
         }
-        if (spec === false || (spec === undefined && !recorder.auditsMethod(method))) return;
+        if (!recorder.watches(method, spec)) return;
         state.arm();
         keep = nest.keepsBody(route, spec);
       },
@@ -95,7 +91,7 @@ export class AuditInterceptor implements NestInterceptor {
       method,
     );
     if (state === undefined || !keep) return undefined;
-    const keeper = state as NestRequestAudit<PlatformRequest> & Keeper;
+    const keeper = state as NestRequestAudit & Keeper;
     keeper.keepBody = function keepBody(body: unknown) {
       // The handler's return value, before the platform serializes it: a created resource's id.
       state.body = body;

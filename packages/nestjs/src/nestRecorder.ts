@@ -1,25 +1,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuditLedge } from '@auditledge/core';
-import { AuditLedgeValidationError } from '@auditledge/core';
 import {
   AuditRecorder,
   auditOf,
+  closeClient,
   type DeclaredRoutes,
   deriveRoute,
   monotonicNow,
   type ResolvedSpec,
   recordOnFinish,
   requestIdOf,
+  resolveShutdownTimeout,
   stripQuery,
 } from '@auditledge/core/adapter';
 import { declaredRoutesOf, type HttpAdapterRef } from './declaredRoutes.js';
 import type { NestRequestAudit, PlatformRequest } from './nestRequestAudit.js';
 import type { AuditLedgeModuleOptions } from './types.js';
 
-/** How long the app's shutdown waits, by default, for the queue of a client the app passed in. */
-const PASSED_CLIENT_FLUSH_MS = 1000;
-/** ... and for the shutdown of a client the module created (the client's own default). */
-const OWN_CLIENT_SHUTDOWN_MS = 10_000;
 // Templates are finite in an app; the cap only bounds a platform reporting raw paths.
 const maxTemplates = 2000;
 
@@ -45,16 +42,17 @@ export class NestRecorder {
     host: HttpAdapterRef | null | undefined,
   ) {
     const { shutdownTimeout, ...auditOptions } = options ?? {};
-    this.shutdownTimeout = shutdownTimeoutOf(shutdownTimeout);
+    this.shutdownTimeout = resolveShutdownTimeout(shutdownTimeout);
     this.recorder = new AuditRecorder<unknown>(auditOptions);
     this.readsBody = this.recorder.readsBody;
     this.declaredRoutes = declaredRoutesOf(host);
     const declaredRoutes = this.declaredRoutes;
-    this.onResponseFinished = recordOnFinish<unknown, ServerResponse, NestRequestAudit<PlatformRequest>>(
+    this.onResponseFinished = recordOnFinish<unknown, ServerResponse, NestRequestAudit>(
       this.recorder,
       (res) => auditOf(res.req as IncomingMessage),
       (res, state, aborted) => {
-        const request = state.context;
+        // The platform's request object, as the interceptor found it.
+        const request = state.context as PlatformRequest;
         const raw = res.req as IncomingMessage;
         const headers = raw.headers;
         return {
@@ -82,7 +80,7 @@ export class NestRecorder {
   }
 
   /** Whether the handler's return value is worth keeping for this request (a created id, `info.body`). */
-  keepsBody(route: string, spec: ResolvedSpec<unknown> | undefined): boolean {
+  keepsBody(route: string, spec: ResolvedSpec<unknown> | false | undefined): boolean {
     if (this.readsBody || hasMapper(spec)) return true;
     let creates = this.creates.get(route);
     if (creates === undefined) {
@@ -94,29 +92,15 @@ export class NestRecorder {
   }
 
   /**
-   * On the app's shutdown: our own client is ours to close; a client the app passed in only
-   * gets a flush, bounded so that a down API cannot hold the app's shutdown hostage (the same
-   * rule as the Fastify plugin's `onClose`). Never rejects.
+   * On the app's shutdown: our own client is ours to shut down; a client the app passed in only
+   * gets a flush; both bounded (`shutdownTimeout`), as the Fastify plugin's `onClose`.
    */
-  async close(): Promise<void> {
-    const client = this.recorder.client;
-    if (this.recorder.ownsClient) {
-      await client.shutdown({ timeout: this.shutdownTimeout ?? OWN_CLIENT_SHUTDOWN_MS });
-    } else {
-      await client.flush({ timeout: this.shutdownTimeout ?? PASSED_CLIENT_FLUSH_MS }).catch(() => {});
-    }
+  close(): Promise<void> {
+    return closeClient(this.recorder, this.shutdownTimeout);
   }
 }
 
-function shutdownTimeoutOf(value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-    throw new AuditLedgeValidationError('options.shutdownTimeout', 'must be a number of ms >= 0');
-  }
-  return value;
-}
-
-function hasMapper(spec: ResolvedSpec<unknown> | undefined): boolean {
-  if (spec === undefined) return false;
+function hasMapper(spec: ResolvedSpec<unknown> | false | undefined): boolean {
+  if (spec === undefined || spec === false) return false;
   return Object.values(spec).some((value) => typeof value === 'function');
 }

@@ -7,7 +7,7 @@ import { NodeRequestAudit } from '@auditledge/core/adapter';
  * `req.route` and `req.params` when a handler fails, so they are kept here rather than read at
  * the end.
  */
-export class NestRequestAudit<Req = unknown> extends NodeRequestAudit<ServerResponse, Req> {
+export class NestRequestAudit extends NodeRequestAudit<ServerResponse, unknown> {
   /** The route template as Nest registered it on the platform: `/api/v1/invoices/:id`. */
   route: string | undefined = undefined;
   params: Record<string, unknown> | undefined = undefined;
