@@ -90,7 +90,7 @@ export default defineConfig({
           ['11.0', '11', '12.0'].map((version) => [
             version,
             Object.fromEntries(
-              ['common', 'core', 'platform-express', 'platform-fastify'].map((name) => [
+              ['common', 'core', 'platform-express', 'platform-fastify', 'testing'].map((name) => [
                 `@nestjs/${name}`,
                 src(`./packages/nestjs/versions/${version}/node_modules/@nestjs/${name}`),
               ]),
