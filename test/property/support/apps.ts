@@ -4,7 +4,7 @@
 import type { AddressInfo } from 'node:net';
 import type { AuditLedge } from '../../../packages/core/src/index.js';
 
-export type AdapterFramework = 'express' | 'koa' | 'fastify';
+export type AdapterFramework = 'express' | 'koa' | 'fastify' | 'nestjs-express' | 'nestjs-fastify';
 
 /** What the adapter's mappers and the route handlers do, swapped per property run. */
 export interface Hooks {
@@ -120,7 +120,74 @@ const fastify: Factory = async (client, hooks, onError) => {
   };
 };
 
-export const factories: Partial<Record<AdapterFramework, Factory>> = { express, koa, fastify };
+/** A Nest app on either platform; decorators applied as calls (this file compiles without them). */
+const nestjs =
+  (platform: 'express' | 'fastify'): Factory =>
+  async (client, hooks, onError) => {
+    await import('reflect-metadata');
+    const { Controller, Delete, HttpCode, Module, Patch, Post } = await import('@nestjs/common');
+    const { NestFactory } = await import('@nestjs/core');
+    const { ExpressAdapter } = await import('@nestjs/platform-express');
+    const { FastifyAdapter } = await import('@nestjs/platform-fastify');
+    const { AuditContext, AuditLedgeModule } = await import('../../../packages/nestjs/src/index.js');
+    class HostileController {
+      remove(audit: unknown) {
+        hooks.handle(audit as never);
+        return answer;
+      }
+      send(audit: unknown) {
+        hooks.handle(audit as never);
+        return answer;
+      }
+      update(audit: unknown) {
+        hooks.handle(audit as never);
+        return answer;
+      }
+    }
+    const proto = HostileController.prototype;
+    for (const [key, verb] of [
+      ['remove', Delete('orgs/:orgId/invoices/:id')],
+      ['send', Post('invoices/:id/send')],
+      ['update', Patch('v1/api-keys/:keyId')],
+    ] as const) {
+      const descriptor = Object.getOwnPropertyDescriptor(proto, key)!;
+      verb(proto, key, descriptor);
+      HttpCode(200)(proto, key, descriptor);
+      AuditContext()(proto, key, 0);
+    }
+    Controller()(HostileController);
+    class HostileModule {}
+    Module({
+      imports: [
+        AuditLedgeModule.forRoot({
+          client: client as never,
+          onError: onError as never,
+          actor: () => hooks.actor() as never,
+          metadata: (req) => hooks.metadata(req.headers) as never,
+        }),
+      ],
+      controllers: [HostileController],
+    })(HostileModule);
+    const adapter = platform === 'express' ? new ExpressAdapter() : new FastifyAdapter();
+    const app = await NestFactory.create(HostileModule, adapter, { logger: false, abortOnError: false });
+    await app.listen(0, '127.0.0.1');
+    const server = app.getHttpServer() as import('node:http').Server;
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      close: async () => {
+        server.closeAllConnections();
+        await app.close();
+      },
+    };
+  };
+
+export const factories: Partial<Record<AdapterFramework, Factory>> = {
+  express,
+  koa,
+  fastify,
+  'nestjs-express': nestjs('express'),
+  'nestjs-fastify': nestjs('fastify'),
+};
 
 /** Routes every app serves, with the params they take. */
 export const routes = [
