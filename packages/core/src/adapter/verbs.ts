@@ -392,6 +392,8 @@ const verbsEndingInS = new Set([
  * pastTense('send'); // 'sent'
  */
 export function pastTense(segment: string): string {
+  // `POST /invoices/:id/overdue` marks it overdue: an adjective has no past tense.
+  if (states.has(segment)) return `marked_${segment}`;
   const words = segment.split('_');
   // `bulk_delete` -> `bulk_deleted`: a qualifier before the verb stays as it is.
   let i = 0;
@@ -424,8 +426,60 @@ export function undoneTense(segment: string): string {
   if (segment.startsWith('un') && pastTense(segment.slice(2)) !== segment.slice(2)) {
     return pastTense(segment);
   }
+  // `DELETE /members/:id/remove` removes: a verb that ends something has no undo to name.
+  if (final.has(segment.split('_', 1)[0]!)) return pastTense(segment);
+  // `DELETE /invoices/:id/overdue` takes the mark off.
+  if (states.has(segment)) return `unmarked_${segment}`;
   return `un${pastTense(segment)}`;
 }
+
+/** Verbs that end or take away something: DELETE on them does what they say, never their undo. */
+const final = new Set([
+  'remove',
+  'delete',
+  'destroy',
+  'cancel',
+  'revoke',
+  'purge',
+  'clear',
+  'discard',
+  'dismiss',
+  'erase',
+  'wipe',
+  'terminate',
+  'kill',
+  'drop',
+  'detach',
+  'disconnect',
+  'leave',
+  'reject',
+  'decline',
+  'deny',
+  'expire',
+]);
+
+/**
+ * Adjectives seen as a state an item is put in (`POST /invoices/:id/overdue`): an action that
+ * marks it (`invoice.marked_overdue`), not a verb to put in the past tense (`overdued`).
+ */
+const states = new Set([
+  'overdue',
+  'due',
+  'urgent',
+  'important',
+  'primary',
+  'default',
+  'public',
+  'private',
+  'visible',
+  'hidden',
+  'spam',
+  'active',
+  'inactive',
+  'current',
+  'official',
+  'unread',
+]);
 
 /**
  * Whether a singular path segment after an item (`/invoices/:id/<segment>`) names an action

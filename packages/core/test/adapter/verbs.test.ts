@@ -16,6 +16,9 @@ test.each([
   ['archived', 'archived'],
   ['mark_paid', 'marked_paid'],
   ['bulk_delete', 'bulk_deleted'],
+  ['overdue', 'marked_overdue'],
+  ['primary', 'marked_primary'],
+  ['spam', 'marked_spam'],
 ])('pastTense(%s) is %s', (verb, past) => {
   expect(pastTense(verb)).toBe(past);
 });
@@ -27,6 +30,12 @@ test.each([
   ['pin', 'unpinned'],
   ['unfollow', 'unfollowed'],
   ['publish', 'unpublished'],
+  ['remove', 'removed'],
+  ['cancel', 'cancelled'],
+  ['revoke', 'revoked'],
+  ['leave', 'left'],
+  ['overdue', 'unmarked_overdue'],
+  ['spam', 'unmarked_spam'],
 ])('undoneTense(%s) is %s', (verb, undone) => {
   expect(undoneTense(verb)).toBe(undone);
 });
