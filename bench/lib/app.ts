@@ -1,6 +1,7 @@
 // Child-process entry for the app under test (see apps.ts). Config comes in BENCH_APP (JSON).
 // Talks to the parent over IPC:
-//   -> { type: 'ready', port } | { type: 'unavailable', reason } | { type: 'sample', ... } (every BENCH_SAMPLE_MS)
+//   -> { type: 'ready', port } | { type: 'unavailable', reason } | { type: 'sample', ... } (every BENCH_SAMPLE_MS;
+//      with BENCH_SAMPLE_GC=1 and --expose-gc, each sample also forces a full GC and reports the heap after it)
 //   <- { type: 'stats' } -> { type: 'stats', pipeline, memory }
 //   <- { type: 'flush', ms } -> { type: 'flushed', pipeline } (delivers what is queued, bounded by ms)
 //   <- { type: 'exit' } (exits cleanly, so --cpu-prof writes its profile)
@@ -9,6 +10,10 @@ import { type AppConfig, buildApp, MissingAdapterError } from './apps.js';
 
 const config = JSON.parse(process.env.BENCH_APP ?? '{}') as AppConfig;
 const sampleMs = Number(process.env.BENCH_SAMPLE_MS ?? 0);
+// Only a heap measured right after a full collection says whether live data grows: between
+// collections heapUsed is a sawtooth of garbage tens of MB deep.
+const gc = process.env.BENCH_SAMPLE_GC === '1' ? (globalThis as { gc?: () => void }).gc : undefined;
+if (process.env.BENCH_SAMPLE_GC === '1' && !gc) throw new Error('BENCH_SAMPLE_GC=1 needs node --expose-gc');
 const send = (msg: object) => {
   if (process.connected) process.send?.(msg);
 };
@@ -33,7 +38,20 @@ if (sampleMs > 0) {
   const started = Date.now();
   setInterval(() => {
     const m = process.memoryUsage();
-    send({ type: 'sample', t: Date.now() - started, rss: m.rss, heapUsed: m.heapUsed, ...pipeline() });
+    let afterGc: { heapAfterGc: number; rssAfterGc: number } | undefined;
+    if (gc) {
+      gc();
+      const g = process.memoryUsage();
+      afterGc = { heapAfterGc: g.heapUsed, rssAfterGc: g.rss };
+    }
+    send({
+      type: 'sample',
+      t: Date.now() - started,
+      rss: m.rss,
+      heapUsed: m.heapUsed,
+      ...afterGc,
+      ...pipeline(),
+    });
   }, sampleMs).unref();
 }
 
