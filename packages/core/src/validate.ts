@@ -20,8 +20,8 @@ const MAX_DEPTH = 32;
 // Formatting a date costs more than the rest of validation; events arrive many per millisecond.
 let isoMs = 0;
 let isoText = '';
-function isoNow(): string {
-  const ms = Date.now();
+/** The time `ms` (default: now) as ISO 8601, formatted once per millisecond. */
+function isoNow(ms: number = Date.now()): string {
   if (ms !== isoMs) {
     isoMs = ms;
     isoText = new Date(ms).toISOString();
@@ -164,6 +164,11 @@ function normalizeTimestamp(value: unknown): string {
  * validateEvent({ actor: { id: 'u1' }, action: 'invoice.deleted', resource: { type: 'invoice', id: 'inv_1' } });
  */
 export function validateEvent(input: AuditEventInput, now?: Date): EventPayload {
+  return toPayload(input, now);
+}
+
+/** `validateEvent`, for the client: `now` may be the clock reading (ms) it already took. */
+export function toPayload(input: AuditEventInput, now: Date | number | undefined): EventPayload {
   if (!isPlainObject(input)) fail('event', 'must be an object');
   checkKeys(input, EVENT_KEYS, '');
   const { actor, resource, metadata } = input;
@@ -192,9 +197,11 @@ export function validateEvent(input: AuditEventInput, now?: Date): EventPayload 
     timestamp:
       input.timestamp !== undefined
         ? normalizeTimestamp(input.timestamp)
-        : now !== undefined
-          ? now.toISOString()
-          : isoNow(),
+        : typeof now === 'number'
+          ? isoNow(now)
+          : now !== undefined
+            ? now.toISOString()
+            : isoNow(),
   };
   if (input.organization_id != null) payload.organization_id = input.organization_id;
   if (metadataOut != null) payload.metadata = metadataOut as Record<string, unknown>;
