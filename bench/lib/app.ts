@@ -6,6 +6,7 @@
 //   <- { type: 'flush', ms } -> { type: 'flushed', pipeline } (delivers what is queued, bounded by ms)
 //   <- { type: 'exit' } (exits cleanly, so --cpu-prof writes its profile)
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { type AppConfig, buildApp, MissingAdapterError } from './apps.js';
 
 const config = JSON.parse(process.env.BENCH_APP ?? '{}') as AppConfig;
@@ -57,7 +58,13 @@ if (sampleMs > 0) {
 
 process.on('message', async (msg: { type: string; ms?: number }) => {
   if (msg.type === 'stats')
-    send({ type: 'stats', pipeline: pipeline(), memory: process.memoryUsage(), cpu: process.cpuUsage() });
+    send({
+      type: 'stats',
+      pipeline: pipeline(),
+      memory: process.memoryUsage(),
+      cpu: process.cpuUsage(),
+      mainCpu: mainThreadCpu(),
+    });
   if (msg.type === 'flush') {
     const deadline = Date.now() + (msg.ms ?? 10_000);
     const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
@@ -72,3 +79,19 @@ process.on('message', async (msg: { type: string; ms?: number }) => {
     process.exit(0);
   }
 });
+
+/**
+ * CPU time of this process's main thread alone (µs), from /proc (Linux; undefined elsewhere):
+ * process.cpuUsage() also counts worker threads, GC helpers and the libuv pool. Clock ticks of
+ * 10 ms, so only differences over seconds mean anything.
+ */
+function mainThreadCpu(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of stat(5); fields[0] here is field 3.
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
+}

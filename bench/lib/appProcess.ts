@@ -22,6 +22,8 @@ export interface AppStats {
   memory: NodeJS.MemoryUsage;
   /** The app process's CPU time so far (µs). */
   cpu: NodeJS.CpuUsage;
+  /** Its main thread's CPU time so far (µs, 10 ms ticks; Linux only). */
+  mainCpu?: number;
 }
 
 export interface AppProcess {
