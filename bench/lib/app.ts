@@ -1,14 +1,20 @@
 // Child-process entry for the app under test (see apps.ts). Config comes in BENCH_APP (JSON).
 // Talks to the parent over IPC:
-//   -> { type: 'ready', port } | { type: 'unavailable', reason } | { type: 'sample', ... } (every BENCH_SAMPLE_MS)
+//   -> { type: 'ready', port } | { type: 'unavailable', reason } | { type: 'sample', ... } (every BENCH_SAMPLE_MS;
+//      with BENCH_SAMPLE_GC=1 and --expose-gc, each sample also forces a full GC and reports the heap after it)
 //   <- { type: 'stats' } -> { type: 'stats', pipeline, memory }
 //   <- { type: 'flush', ms } -> { type: 'flushed', pipeline } (delivers what is queued, bounded by ms)
 //   <- { type: 'exit' } (exits cleanly, so --cpu-prof writes its profile)
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { type AppConfig, buildApp, MissingAdapterError } from './apps.js';
 
 const config = JSON.parse(process.env.BENCH_APP ?? '{}') as AppConfig;
 const sampleMs = Number(process.env.BENCH_SAMPLE_MS ?? 0);
+// Only a heap measured right after a full collection says whether live data grows: between
+// collections heapUsed is a sawtooth of garbage tens of MB deep.
+const gc = process.env.BENCH_SAMPLE_GC === '1' ? (globalThis as { gc?: () => void }).gc : undefined;
+if (process.env.BENCH_SAMPLE_GC === '1' && !gc) throw new Error('BENCH_SAMPLE_GC=1 needs node --expose-gc');
 const send = (msg: object) => {
   if (process.connected) process.send?.(msg);
 };
@@ -33,13 +39,32 @@ if (sampleMs > 0) {
   const started = Date.now();
   setInterval(() => {
     const m = process.memoryUsage();
-    send({ type: 'sample', t: Date.now() - started, rss: m.rss, heapUsed: m.heapUsed, ...pipeline() });
+    let afterGc: { heapAfterGc: number; rssAfterGc: number } | undefined;
+    if (gc) {
+      gc();
+      const g = process.memoryUsage();
+      afterGc = { heapAfterGc: g.heapUsed, rssAfterGc: g.rss };
+    }
+    send({
+      type: 'sample',
+      t: Date.now() - started,
+      rss: m.rss,
+      heapUsed: m.heapUsed,
+      ...afterGc,
+      ...pipeline(),
+    });
   }, sampleMs).unref();
 }
 
 process.on('message', async (msg: { type: string; ms?: number }) => {
   if (msg.type === 'stats')
-    send({ type: 'stats', pipeline: pipeline(), memory: process.memoryUsage(), cpu: process.cpuUsage() });
+    send({
+      type: 'stats',
+      pipeline: pipeline(),
+      memory: process.memoryUsage(),
+      cpu: process.cpuUsage(),
+      mainCpu: mainThreadCpu(),
+    });
   if (msg.type === 'flush') {
     const deadline = Date.now() + (msg.ms ?? 10_000);
     const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
@@ -54,3 +79,19 @@ process.on('message', async (msg: { type: string; ms?: number }) => {
     process.exit(0);
   }
 });
+
+/**
+ * CPU time of this process's main thread alone (µs), from /proc (Linux; undefined elsewhere):
+ * process.cpuUsage() also counts worker threads, GC helpers and the libuv pool. Clock ticks of
+ * 10 ms, so only differences over seconds mean anything.
+ */
+function mainThreadCpu(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of stat(5); fields[0] here is field 3.
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
+}

@@ -11,6 +11,10 @@ export interface Sample extends Pipeline {
   at: number;
   rss: number;
   heapUsed: number;
+  /** Heap used right after a forced full GC (only with `gcSamples`). */
+  heapAfterGc?: number;
+  /** RSS right after that GC (only with `gcSamples`). */
+  rssAfterGc?: number;
 }
 
 export interface AppStats {
@@ -18,6 +22,8 @@ export interface AppStats {
   memory: NodeJS.MemoryUsage;
   /** The app process's CPU time so far (µs). */
   cpu: NodeJS.CpuUsage;
+  /** Its main thread's CPU time so far (µs, 10 ms ticks; Linux only). */
+  mainCpu?: number;
 }
 
 export interface AppProcess {
@@ -38,11 +44,20 @@ const entry = fileURLToPath(new URL('./app.ts', import.meta.url));
 
 export async function startApp(
   config: AppConfig,
-  options: { sampleMs?: number; execArgv?: string[] } = {},
+  options: {
+    sampleMs?: number;
+    /** Force a full GC before each sample's second reading (`heapAfterGc`); adds `--expose-gc`. */
+    gcSamples?: boolean;
+    execArgv?: string[];
+  } = {},
 ): Promise<AppProcess> {
   const child = forkTs(entry, {
-    env: { BENCH_APP: JSON.stringify(config), BENCH_SAMPLE_MS: String(options.sampleMs ?? 0) },
-    execArgv: options.execArgv ?? [],
+    env: {
+      BENCH_APP: JSON.stringify(config),
+      BENCH_SAMPLE_MS: String(options.sampleMs ?? 0),
+      BENCH_SAMPLE_GC: options.gcSamples ? '1' : '0',
+    },
+    execArgv: [...(options.gcSamples ? ['--expose-gc'] : []), ...(options.execArgv ?? [])],
   });
   const samples: Sample[] = [];
   child.on('message', (msg: { type: string } & Sample) => {

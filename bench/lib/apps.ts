@@ -7,6 +7,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { AuditLedge, type ClientOptions, type Transport } from '@auditledge/core';
 import type { Middleware as KoaMiddleware } from 'koa';
+import { type WorkerMode, workerTransport } from './workerTransport.js';
 
 export type Framework = 'express' | 'koa' | 'fastify' | 'nestjs-express' | 'nestjs-fastify';
 export const frameworks: Framework[] = ['express', 'koa', 'fastify', 'nestjs-express', 'nestjs-fastify'];
@@ -29,6 +30,8 @@ export interface AppConfig {
   client?: Partial<Pick<ClientOptions, 'concurrency' | 'maxQueueSize' | 'flushAt' | 'flushInterval'>>;
   /** For `ours` and `delivery`: the client keeps a spool in this directory (default fsync policy). */
   spoolDir?: string;
+  /** PROTOTYPE (bench/workerProto.ts): `delivery` with its HTTP work on a worker thread. */
+  worker?: WorkerMode;
 }
 
 /** Thrown when an adapter package does not export its entry point yet. */
@@ -91,7 +94,10 @@ function makeClient(config: AppConfig): AuditLedge {
   const spool: ClientOptions = config.spoolDir ? { spool: { dir: config.spoolDir } } : {};
   if (config.variant === 'ours') return new AuditLedge('al_bench', { transport: noopTransport, ...spool });
   if (!config.sinkUrl) throw new Error('delivery needs sinkUrl');
-  return new AuditLedge('al_bench', { baseUrl: config.sinkUrl, ...config.client, ...spool });
+  const worker: ClientOptions = config.worker
+    ? { transport: workerTransport(config.sinkUrl, config.worker, config.client?.concurrency ?? 64) }
+    : {};
+  return new AuditLedge('al_bench', { baseUrl: config.sinkUrl, ...config.client, ...spool, ...worker });
 }
 
 /** The naive approach: one unpooled `fetch` per audited request, fire and forget. */

@@ -42,7 +42,7 @@ import type {
   Usage,
 } from './types.js';
 import { uuidv7 } from './uuid.js';
-import { type EventPayload, validateEvent } from './validate.js';
+import { type EventPayload, toPayload } from './validate.js';
 
 const noop = () => {};
 const HEADER_SAFE = /^[\x21-\x7e]{1,200}$/;
@@ -420,10 +420,12 @@ export class AuditLedge {
         'This AuditLedge client was shut down; it accepts no more events',
       );
     }
+    // One clock reading for the timestamp, the id and the queue's age check: each read costs ~35 ns here.
+    const now = Date.now();
     let payload: EventPayload;
     let body: string;
     try {
-      payload = validateEvent(event);
+      payload = toPayload(event, now);
       body = JSON.stringify(payload);
     } catch (err) {
       if (err instanceof AuditLedgeError) throw err;
@@ -447,9 +449,9 @@ export class AuditLedge {
       }
       id = options.id;
     } else {
-      id = uuidv7();
+      id = uuidv7(now);
     }
-    this.#queue.add(id, body, bytes, deferred);
+    this.#queue.add(id, body, bytes, deferred, now);
     return id;
   }
 

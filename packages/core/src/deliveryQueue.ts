@@ -141,12 +141,12 @@ export class DeliveryQueue {
    * Takes an accepted event. Full queue: dropped with `queue_full` at once; with a spool it
    * waits on disk instead ("spilled"), and only a full spool drops it (`spool_full`).
    */
-  add(id: string, body: string, bytes: number, deferred: Deferred | undefined): void {
+  add(id: string, body: string, bytes: number, deferred: Deferred | undefined, now = Date.now()): void {
     const event: QueuedEvent = {
       id,
       body,
       bytes,
-      enqueuedAt: Date.now(),
+      enqueuedAt: now,
       seq: ++this.#seq,
       attempts: 0,
       settled: false,

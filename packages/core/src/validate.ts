@@ -20,8 +20,8 @@ const MAX_DEPTH = 32;
 // Formatting a date costs more than the rest of validation; events arrive many per millisecond.
 let isoMs = 0;
 let isoText = '';
-function isoNow(): string {
-  const ms = Date.now();
+/** The time `ms` (default: now) as ISO 8601, formatted once per millisecond. */
+function isoNow(ms: number = Date.now()): string {
   if (ms !== isoMs) {
     isoMs = ms;
     isoText = new Date(ms).toISOString();
@@ -60,8 +60,15 @@ function checkKeys(value: object, allowed: Set<string>, prefix: string): void {
 /**
  * Walks metadata once: JSON values only, no cycles, bounded depth. A bigint is accepted and
  * sent as its decimal string (as ids are); returns whether one was seen, so the caller copies.
+ * `key` is where `value` sits in its parent and `path` holds the keys above it: the field's
+ * name is only spelled out for an error, not built for every value that passes.
  */
-function checkJson(value: unknown, path: string, depth: number, seen: unknown[]): boolean {
+function checkJson(
+  value: unknown,
+  key: string | number,
+  path: Array<string | number>,
+  seen: unknown[],
+): boolean {
   switch (typeof value) {
     case 'bigint':
       return true;
@@ -70,37 +77,48 @@ function checkJson(value: unknown, path: string, depth: number, seen: unknown[])
       return false;
     case 'number':
       if (!Number.isFinite(value))
-        fail(path, 'must be a finite number (NaN and Infinity do not survive JSON)');
+        failAt(path, key, 'must be a finite number (NaN and Infinity do not survive JSON)');
       return false;
     case 'undefined':
       return false; // dropped by JSON, like JSON.stringify does for object members
     case 'object': {
-      if (value === null || value instanceof Date) {
-        if (value instanceof Date && Number.isNaN(value.getTime())) fail(path, 'is an invalid Date');
+      if (value === null) return false;
+      if (value instanceof Date) {
+        if (Number.isNaN(value.getTime())) failAt(path, key, 'is an invalid Date');
         return false;
       }
       let bigints = false;
-      if (depth >= MAX_DEPTH) fail(path, `nests deeper than ${MAX_DEPTH} levels`);
-      if (seen.includes(value)) fail(path, 'contains a circular reference');
-      seen.push(value);
+      if (path.length >= MAX_DEPTH) failAt(path, key, `nests deeper than ${MAX_DEPTH} levels`);
+      if (seen.includes(value)) failAt(path, key, 'contains a circular reference');
       if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++)
-          bigints = checkJson(value[i], `${path}[${i}]`, depth + 1, seen) || bigints;
+        seen.push(value);
+        path.push(key);
+        for (let i = 0; i < value.length; i++) bigints = checkJson(value[i], i, path, seen) || bigints;
       } else if (isPlainObject(value)) {
-        for (const key of Object.keys(value))
-          bigints = checkJson(value[key], `${path}.${key}`, depth + 1, seen) || bigints;
+        seen.push(value);
+        path.push(key);
+        for (const k of Object.keys(value)) bigints = checkJson(value[k], k, path, seen) || bigints;
       } else {
-        fail(
+        return failAt(
           path,
+          key,
           `must be a plain object, array or JSON value (got ${value.constructor?.name ?? 'object'})`,
         );
       }
+      path.pop();
       seen.pop();
       return bigints;
     }
     default:
-      return fail(path, `cannot be serialized to JSON (got ${typeof value})`);
+      return failAt(path, key, `cannot be serialized to JSON (got ${typeof value})`);
   }
+}
+
+/** Fails naming `metadata.a.list[2]`: the keys in `path` (from the root's), then `key`. */
+function failAt(path: Array<string | number>, key: string | number, message: string): never {
+  let field = '';
+  for (const k of [...path, key]) field += typeof k === 'number' ? `[${k}]` : field === '' ? k : `.${k}`;
+  return fail(field, message);
 }
 
 /**
@@ -146,6 +164,11 @@ function normalizeTimestamp(value: unknown): string {
  * validateEvent({ actor: { id: 'u1' }, action: 'invoice.deleted', resource: { type: 'invoice', id: 'inv_1' } });
  */
 export function validateEvent(input: AuditEventInput, now?: Date): EventPayload {
+  return toPayload(input, now);
+}
+
+/** `validateEvent`, for the client: `now` may be the clock reading (ms) it already took. */
+export function toPayload(input: AuditEventInput, now: Date | number | undefined): EventPayload {
   if (!isPlainObject(input)) fail('event', 'must be an object');
   checkKeys(input, EVENT_KEYS, '');
   const { actor, resource, metadata } = input;
@@ -165,7 +188,7 @@ export function validateEvent(input: AuditEventInput, now?: Date): EventPayload 
   optionalString(input.organization_id, 'organization_id');
   if (metadata !== undefined && metadata !== null) {
     if (!isPlainObject(metadata)) fail('metadata', 'must be a plain object');
-    if (checkJson(metadata, 'metadata', 0, [])) metadataOut = bigintsToStrings(metadata);
+    if (checkJson(metadata, 'metadata', [], [])) metadataOut = bigintsToStrings(metadata);
   }
   const payload: EventPayload = {
     actor,
@@ -174,9 +197,11 @@ export function validateEvent(input: AuditEventInput, now?: Date): EventPayload 
     timestamp:
       input.timestamp !== undefined
         ? normalizeTimestamp(input.timestamp)
-        : now !== undefined
-          ? now.toISOString()
-          : isoNow(),
+        : typeof now === 'number'
+          ? isoNow(now)
+          : now !== undefined
+            ? now.toISOString()
+            : isoNow(),
   };
   if (input.organization_id != null) payload.organization_id = input.organization_id;
   if (metadataOut != null) payload.metadata = metadataOut as Record<string, unknown>;

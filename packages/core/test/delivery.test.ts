@@ -48,6 +48,29 @@ describe('delivery', () => {
     expect(api.stored[0]!.metadata).toEqual({ note: 'before' });
   });
 
+  test("an event's timestamp and its id carry the same millisecond: the one the client read at enqueue", async () => {
+    // Ahead of any id made so far: ids never go back in time (see uuid.test.ts).
+    const at = Date.now() + 86_400_123;
+    vi.useFakeTimers({ toFake: ['Date'], now: at });
+    try {
+      const bodies: string[] = [];
+      const transport: Transport = {
+        async request(req) {
+          bodies.push(req.body!);
+          return { status: 201, headers: {}, body: '{}' };
+        },
+      };
+      audit = new AuditLedge(KEY, { transport, flushInterval: 5 });
+      const id = audit.enqueue(event(1));
+      vi.setSystemTime(at + 60_000); // the clock moving on before delivery changes neither
+      await audit.flush();
+      expect(Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16)).toBe(at);
+      expect(JSON.parse(bodies[0]!).timestamp).toBe(new Date(at).toISOString());
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   test('waits for flushAt events or flushInterval, whichever comes first', async () => {
     api = await startScriptedApi();
     audit = client(api.url, { flushAt: 3, flushInterval: 60_000 });

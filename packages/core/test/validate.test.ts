@@ -81,6 +81,18 @@ describe('validateEvent', () => {
     );
   });
 
+  test('names the failing value by its whole path, wherever it sits among its siblings', () => {
+    const bad = (metadata: Record<string, unknown>) =>
+      fieldOf(() => validateEvent(event(1, { metadata: metadata as never })));
+    expect(bad({ a: { list: [{ x: 1n }, { y: Number.NaN }] } })).toBe('metadata.a.list[1].y');
+    expect(bad({ m: [[1, Number.POSITIVE_INFINITY]] })).toBe('metadata.m[0][1]');
+    // The keys of a nested value that passed are not carried over to the next sibling.
+    expect(bad({ a: { b: { c: 1 } }, d: Number.NaN })).toBe('metadata.d');
+    expect(bad({ l: [1, [2, 3]], when: new Date('nope') })).toBe('metadata.when');
+    expect(bad({ '0': { '': () => 1 } })).toBe('metadata.0.');
+    expect(bad({ big: 1n, tags: new Map() })).toBe('metadata.tags');
+  });
+
   test('accepts shared (non-circular) references, dates and null-prototype objects', () => {
     const shared = { x: 1 };
     const bare = Object.assign(Object.create(null), { k: 'v' });
