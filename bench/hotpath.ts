@@ -10,6 +10,7 @@
 //
 //   pnpm bench:hotpath            (full: 6 rounds x 3 s per variant, 2 s warm-up)
 //   pnpm bench:hotpath --quick    (CI: 1 round x 0.6 s, no warm-up)
+//   BASELINE=../old pnpm bench:hotpath   (adds `baseline`: ours from the built checkout ../old)
 
 import { type AppProcess, startApp, UnavailableError } from './lib/appProcess.js';
 import type { Framework, Variant } from './lib/apps.js';
@@ -24,7 +25,16 @@ const SECONDS = quick ? 0.6 : 3;
 const WARMUP = quick ? 0 : 2;
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 16);
 const only = process.env.FRAMEWORKS?.split(',') as Framework[] | undefined;
-const variants: Variant[] = ['bare', 'ours', 'pino-http', 'morgan'];
+// BASELINE=<another checkout, built>: adds `baseline`, our adapter as that checkout has it, so a
+// change's before/after is measured side by side in one run (`git worktree add --detach ../old <rev>`).
+const BASELINE = process.env.BASELINE;
+const variants: Variant[] = [
+  'bare',
+  'ours',
+  ...(BASELINE ? (['baseline'] as const) : []),
+  'pino-http',
+  'morgan',
+];
 // NestJS apps are also measured against a logging interceptor, what Nest users write themselves.
 const variantsOf = (framework: Framework): Variant[] =>
   framework.startsWith('nestjs') ? [...variants, 'interceptor'] : variants;
@@ -72,7 +82,9 @@ export async function hotpath(): Promise<{ rows: HotpathRow[]; missing: string[]
   const keys = (only ?? frameworks).flatMap((framework) =>
     variantsOf(framework).map((variant) => ({ framework, variant })),
   );
-  const started = await Promise.allSettled(keys.map((k) => startApp(k)));
+  const started = await Promise.allSettled(
+    keys.map((k) => startApp(k.variant === 'baseline' ? { ...k, baseline: BASELINE } : k)),
+  );
   try {
     started.forEach((result, i) => {
       const { framework, variant } = keys[i]!;

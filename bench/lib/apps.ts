@@ -5,6 +5,7 @@
 import { writeSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { AuditLedge, type ClientOptions, type Transport } from '@auditledge/core';
 import type { Middleware as KoaMiddleware } from 'koa';
 import { type WorkerMode, workerTransport } from './workerTransport.js';
@@ -19,8 +20,17 @@ export const frameworks: Framework[] = ['express', 'koa', 'fastify', 'nestjs-exp
  * - `delivery`: our adapter with a real client delivering every event to `sinkUrl`.
  * - `fetch`: a hand-written finish hook doing one `fetch` POST per request to `sinkUrl`.
  * - `interceptor` (NestJS only): a global logging interceptor, writing to /dev/null.
+ * - `baseline`: `ours`, built from another checkout (`AppConfig.baseline`): before/after a change, in one run.
  */
-export type Variant = 'bare' | 'ours' | 'pino-http' | 'morgan' | 'delivery' | 'fetch' | 'interceptor';
+export type Variant =
+  | 'bare'
+  | 'ours'
+  | 'pino-http'
+  | 'morgan'
+  | 'delivery'
+  | 'fetch'
+  | 'interceptor'
+  | 'baseline';
 
 export interface AppConfig {
   framework: Framework;
@@ -30,6 +40,8 @@ export interface AppConfig {
   client?: Partial<Pick<ClientOptions, 'concurrency' | 'maxQueueSize' | 'flushAt' | 'flushInterval'>>;
   /** For `ours` and `delivery`: the client keeps a spool in this directory (default fsync policy). */
   spoolDir?: string;
+  /** For `baseline`: the root of another checkout of this repo, built (its packages' dist are loaded). */
+  baseline?: string;
   /** PROTOTYPE (bench/workerProto.ts): `delivery` with its HTTP work on a worker thread. */
   worker?: WorkerMode;
 }
@@ -75,9 +87,11 @@ function requestLogger(variant: 'pino-http' | 'morgan'): NodeHandler {
   return morgan('combined', { stream: { write: (line: string) => writeSync(fd, line) } });
 }
 
-async function adapter(framework: Framework): Promise<Mod> {
+async function adapter(framework: Framework, baseline: string | undefined): Promise<Mod> {
   const pkg = framework.startsWith('nestjs') ? 'nestjs' : framework;
-  const mod = (await import(`@auditledge/${pkg}`)) as Mod;
+  const mod = (await (baseline === undefined
+    ? import(`@auditledge/${pkg}`)
+    : import(pathToFileURL(`${baseline}/packages/${pkg}/dist/index.js`).href).catch(() => ({})))) as Mod;
   const entry =
     pkg === 'fastify'
       ? (mod.auditledge ?? mod.default)
@@ -90,9 +104,16 @@ async function adapter(framework: Framework): Promise<Mod> {
   return mod;
 }
 
-function makeClient(config: AppConfig): AuditLedge {
+async function makeClient(config: AppConfig): Promise<AuditLedge> {
   const spool: ClientOptions = config.spoolDir ? { spool: { dir: config.spoolDir } } : {};
   if (config.variant === 'ours') return new AuditLedge('al_bench', { transport: noopTransport, ...spool });
+  if (config.variant === 'baseline') {
+    // That checkout's own client: its adapter must record through its core, not this one.
+    const core = (await import(pathToFileURL(`${config.baseline}/packages/core/dist/index.js`).href)) as {
+      AuditLedge: typeof AuditLedge;
+    };
+    return new core.AuditLedge('al_bench', { transport: noopTransport });
+  }
   if (!config.sinkUrl) throw new Error('delivery needs sinkUrl');
   const worker: ClientOptions = config.worker
     ? { transport: workerTransport(config.sinkUrl, config.worker, config.client?.concurrency ?? 64) }
@@ -174,9 +195,12 @@ function clientPipeline(client: AuditLedge | undefined): () => Pipeline {
 
 export async function buildApp(config: AppConfig): Promise<BuiltApp> {
   const { framework, variant } = config;
-  const audited = variant === 'ours' || variant === 'delivery';
-  const mod = audited ? await adapter(framework) : undefined;
-  const client = audited ? makeClient(config) : undefined;
+  const audited = variant === 'ours' || variant === 'delivery' || variant === 'baseline';
+  if (variant === 'baseline' && config.baseline === undefined) throw new Error('baseline needs a checkout');
+  const mod = audited
+    ? await adapter(framework, variant === 'baseline' ? config.baseline : undefined)
+    : undefined;
+  const client = audited ? await makeClient(config) : undefined;
   const logger = variant === 'pino-http' || variant === 'morgan' ? requestLogger(variant) : undefined;
   const naive = variant === 'fetch' ? fetchPerRequest(config.sinkUrl ?? '') : undefined;
   const pipeline = naive ? naive.pipeline : clientPipeline(client);

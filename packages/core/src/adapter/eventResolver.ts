@@ -147,7 +147,7 @@ export class EventResolver<Req> {
       actor: this.actor(),
       action,
       resource: this.resource(),
-      metadata: this.options.redact(metadata) as AuditEventInput['metadata'],
+      metadata: this.options.redact.owned(metadata) as AuditEventInput['metadata'],
     });
   }
 
@@ -160,7 +160,9 @@ export class EventResolver<Req> {
       resource: r === null || typeof r !== 'object' ? r : { ...r, id: toId(r.id) ?? (r.id as string) },
     };
     if (e.metadata !== undefined) {
-      event.metadata = this.options.redact(mergeMetadata({}, e.metadata)) as AuditEventInput['metadata'];
+      event.metadata = this.options.redact.owned(
+        mergeMetadata({}, e.metadata),
+      ) as AuditEventInput['metadata'];
     }
     if (e.timestamp !== undefined) event.timestamp = e.timestamp;
     if (e.organization_id !== undefined) {

@@ -106,3 +106,21 @@ test('mergeMetadata skips undefined values and non-objects', () => {
   expect(mergeMetadata({ a: 1 }, null)).toEqual({ a: 1 });
   expect(mergeMetadata({ a: 1 }, ['x'])).toEqual({ a: 1 });
 });
+
+test('owned(): the top level of an object the caller built is redacted in place, nested app objects are copied', () => {
+  const redact = createRedactor(['iban']);
+  const appObject = { IBAN: 'DE00', holder: 'Ann', list: [{ token: 't' }] };
+  const built: Record<string, unknown> = { ip: '127.0.0.1', apiKey: 'k', account: appObject, status: 204 };
+  expect(redact.owned(built)).toBe(built);
+  expect(built).toEqual({
+    ip: '127.0.0.1',
+    apiKey: REDACTED,
+    account: { IBAN: REDACTED, holder: 'Ann', list: [{ token: REDACTED }] },
+    status: 204,
+  });
+  expect(appObject).toEqual({ IBAN: 'DE00', holder: 'Ann', list: [{ token: 't' }] });
+  const change: Record<string, unknown> = { field: 'password', old_value: 'a', new_value: 'b' };
+  expect(redact.owned(change)).toEqual({ field: 'password', old_value: REDACTED, new_value: REDACTED });
+  const off: Record<string, unknown> = { password: 'p' };
+  expect(createRedactor(false).owned(off)).toEqual({ password: 'p' });
+});
