@@ -99,7 +99,11 @@ async function adapter(framework: Framework, baseline: string | undefined): Prom
         ? (mod.AuditLedgeModule as { forRoot?: unknown } | undefined)?.forRoot
         : mod.auditMiddleware;
   if (typeof entry !== 'function') {
-    throw new MissingAdapterError(`@auditledge/${pkg} does not export its adapter yet`);
+    throw new MissingAdapterError(
+      baseline === undefined
+        ? `@auditledge/${pkg} does not export its adapter yet`
+        : `the baseline checkout (${baseline}) has no built @auditledge/${pkg}`,
+    );
   }
   return mod;
 }
