@@ -7,7 +7,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { type AuditHarness, startAuditHarness } from '../support/auditHarness.js';
-import { adapterFrameworks, type Framework, type RunningApp, send } from './adapters/apps.js';
+import { type Framework, middlewareFrameworks, type RunningApp, send } from './adapters/apps.js';
 
 let harness: AuditHarness;
 let app: RunningApp | undefined;
@@ -123,7 +123,7 @@ async function listen(server: import('node:http').Server): Promise<RunningApp> {
   };
 }
 
-describe.each(adapterFrameworks)('%s: the template is the one declared', (framework) => {
+describe.each(middlewareFrameworks)('%s: the template is the one declared', (framework) => {
   test('DELETE /InVoIcEs/inv_3 is invoice.deleted, whatever the casing of the URL', async () => {
     app = await start(framework);
     for (const path of ['/invoices/inv_1', '/InVoIcEs/inv_3', '/INVOICES/inv_4']) {

@@ -12,6 +12,7 @@ import { type AuditHarness, startAuditHarness } from '../support/auditHarness.js
 import {
   adapterFrameworks,
   collectWarnings,
+  middlewareFrameworks,
   type RunningApp,
   send,
   sendAndHangUp,
@@ -241,7 +242,7 @@ describe('wiring that would record nothing fails loudly', () => {
     },
   );
 
-  test.each(adapterFrameworks)(
+  test.each(middlewareFrameworks)(
     '%s: the middleware mounted after the routes warns once',
     async (framework) => {
       app = await startApp(framework, {
