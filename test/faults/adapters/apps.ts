@@ -30,6 +30,10 @@ export interface Route {
   work?: Work;
   /** A per-route spec (`audit()` / `config.audit` / `@Audit()`; `false`: `@SkipAudit()`). */
   spec?: Record<string, unknown> | false;
+  /** NestJS only: an async guard (it runs before any interceptor) that awaits this, then lets the request in. */
+  guard?: (ctx: { onClientClose(): Promise<void> }) => Promise<void>;
+  /** NestJS only: the handler throws `HttpException(body, status)` instead of answering. */
+  throws?: boolean;
 }
 
 export interface AppOptions {
@@ -203,14 +207,25 @@ async function nestjs(
   };
   class RoutesController {}
   const proto = RoutesController.prototype as unknown as Record<string, unknown>;
+  type PlatformResponse = { raw?: import('node:http').ServerResponse };
+  const rawOf = (res: PlatformResponse) =>
+    platform === 'express' ? (res as import('node:http').ServerResponse) : res.raw!;
   routes.forEach((route, i) => {
     const key = `route${i}`;
-    proto[key] = async (req: unknown, res: { raw?: import('node:http').ServerResponse }, audit: unknown) => {
-      const raw = platform === 'express' ? (res as import('node:http').ServerResponse) : res.raw!;
-      await route.work?.({ onClientClose: closed(raw), handle: audit as never, native: req });
+    proto[key] = async (req: unknown, res: PlatformResponse, audit: unknown) => {
+      await route.work?.({ onClientClose: closed(rawOf(res)), handle: audit as never, native: req });
+      if (route.throws) throw new common.HttpException(route.body ?? 'failed', route.status);
       return route.body;
     };
     const descriptor = Object.getOwnPropertyDescriptor(proto, key)!;
+    const { guard } = route;
+    if (guard !== undefined)
+      common.UseGuards({
+        async canActivate(context: import('@nestjs/common').ExecutionContext) {
+          await guard({ onClientClose: closed(rawOf(context.switchToHttp().getResponse())) });
+          return true;
+        },
+      })(proto, key, descriptor);
     verbs[route.method](route.path)(proto, key, descriptor);
     common.HttpCode(route.status)(proto, key, descriptor);
     if (route.spec === false) SkipAudit()(proto, key, descriptor);
