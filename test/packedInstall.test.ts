@@ -6,6 +6,11 @@
 // Flaky by nature: `npm install` fetches express and resolve from the npm registry (a warm npm
 // cache is enough, thanks to --prefer-offline). Unreachable, it fails with a message saying so.
 // Builds nothing: it packs the dist/ that `pnpm build` (CI, `npm test`) wrote.
+//
+// @auditledge/nestjs the same way, in two more projects with the real Nest packages: Nest 11 on
+// platform-express (CommonJS, compiled as `nest build` emits it: tsc with legacy decorators) and
+// Nest 12 (published as ESM only) on platform-fastify, from an ESM app and from a CommonJS one
+// (this package's CJS build then loads Nest through require() of ES modules, Node >= 20.19).
 import { type ChildProcess, spawn } from 'node:child_process';
 import {
   existsSync,
@@ -92,11 +97,16 @@ describe('the packed tarballs in a fresh npm project (needs the npm registry or 
   let work: string;
   let project: string;
   let project26: string;
+  /** Nest 11, platform-express, a CommonJS app. */
+  let nest11: string;
+  /** Nest 12 (ESM only), platform-fastify. */
+  let nest12: string;
+  let tarballFiles: string[];
   let local: LocalServer;
   const readers: AuditLedge[] = [];
 
   beforeAll(async () => {
-    for (const file of ['core/dist/adapter.cjs', 'express/dist/index.cjs']) {
+    for (const file of ['core/dist/adapter.cjs', 'express/dist/index.cjs', 'nestjs/dist/index.cjs']) {
       if (!existsSync(join(root, 'packages', file)))
         throw new Error(`packages/${file} missing: pnpm build first`);
     }
@@ -105,14 +115,16 @@ describe('the packed tarballs in a fresh npm project (needs the npm registry or 
     project = join(work, 'app');
     mkdirSync(project);
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'fresh-app', private: true }));
-    for (const name of ['core', 'express']) {
+    for (const name of ['core', 'express', 'nestjs']) {
       const packed = await run('pnpm', ['pack', '--pack-destination', tarballs], {
         cwd: join(root, 'packages', name),
       });
       expect(packed.code, `pnpm pack of @auditledge/${name}\n${packed.stderr}`).toBe(0);
     }
-    const files = readdirSync(tarballs).map((file) => join(tarballs, file));
-    expect(files).toHaveLength(2);
+    tarballFiles = readdirSync(tarballs).map((file) => join(tarballs, file));
+    expect(tarballFiles).toHaveLength(3);
+    const nestTarball = tarballFiles.filter((file) => !file.includes('auditledge-express-'));
+    const files = tarballFiles.filter((file) => !file.includes('auditledge-nestjs-'));
 
     const args = [
       'install',
@@ -138,21 +150,49 @@ describe('the packed tarballs in a fresh npm project (needs the npm registry or 
     writeFileSync(join(project26, 'package.json'), JSON.stringify({ name: 'fresh-app-26', private: true }));
     const older: Record<string, string> = { 'express@5': 'express@4', 'jest@27': 'jest@26' };
     const args26 = args.filter((arg) => arg !== 'resolve@1').map((arg) => older[arg] ?? arg);
+    // The Nest apps: @auditledge/core and /nestjs with the newest Nest of each major the peer
+    // ranges claim (and only the platform each app uses: the other is an optional peer).
+    nest11 = join(work, 'nest11');
+    nest12 = join(work, 'nest12');
+    const nestArgs = (major: number, platform: string) => [
+      'install',
+      ...nestTarball,
+      ...args.filter((arg) => arg.startsWith('--')),
+      ...['common', 'core', platform].map((name) => `@nestjs/${name}@${major}`),
+      'reflect-metadata@0.2',
+      'rxjs@7',
+    ];
+    for (const [dir, type] of [
+      [nest11, 'commonjs'],
+      [nest12, 'module'],
+    ] as const) {
+      mkdirSync(dir);
+      writeFileSync(
+        join(dir, 'package.json'),
+        JSON.stringify({ name: 'fresh-nest-app', private: true, type }),
+      );
+    }
     for (const [dir, npmArgs] of [
       [project, args],
       [project26, args26],
+      [nest11, nestArgs(11, 'platform-express')],
+      [nest12, nestArgs(12, 'platform-fastify')],
     ] as const) {
       const installed = await run('npm', [...npmArgs], { cwd: dir, timeout: INSTALL_LIMIT_MS });
       if (installed.code !== 0) {
         const why = installed.signal ? `was killed after ${INSTALL_LIMIT_MS / 1000} s` : 'failed';
         throw new Error(
           `npm install ${why}. This suite needs the npm registry (or a warm npm cache) for express, ` +
-            `resolve and jest; is the registry reachable?\n${installed.stderr.slice(-2_000)}`,
+            `resolve, jest and @nestjs/*; is the registry reachable?\n${installed.stderr.slice(-2_000)}`,
         );
       }
+      // A peer range that does not take the Nest installed is npm's ERESOLVE: an error (above), or
+      // a warning where npm overrides the peer. Neither may appear.
+      if (dir === nest11 || dir === nest12)
+        expect(installed.stderr, npmArgs.join(' ')).not.toMatch(/ERESOLVE/);
     }
     local = await startLocalServer({ port: 0, db: ':memory:' });
-  }, 150_000);
+  }, 240_000);
 
   afterEach(() => {
     for (const child of children) child.kill('SIGKILL');
@@ -312,6 +352,155 @@ describe('the packed tarballs in a fresh npm project (needs the npm registry or 
       expect(existsSync(expected)).toBe(true);
     }
   }, 30_000);
+
+  /**
+   * The README's app, compiled as `nest build` would (tsc, legacy decorators, decorator metadata):
+   * DELETE /invoices/:id on the module's own client, which is given a flush interval longer than
+   * any test so that only the shutdown hook can deliver the event.
+   */
+  function nestApp(platform: 'express' | 'fastify', module: 'commonjs' | 'esm'): string {
+    const source = `import 'reflect-metadata';
+      import { Controller, Delete, HttpCode, Module, Param } from '@nestjs/common';
+      import { NestFactory } from '@nestjs/core';
+      ${platform === 'fastify' ? "import { FastifyAdapter } from '@nestjs/platform-fastify';" : ''}
+      import { AuditLedgeModule } from '@auditledge/nestjs';
+
+      @Controller('invoices')
+      class InvoicesController {
+        @Delete(':id') @HttpCode(204) remove(@Param('id') id: string) {}
+      }
+
+      @Module({
+        imports: [AuditLedgeModule.forRoot({ flushAt: 100, flushInterval: 600_000 })],
+        controllers: [InvoicesController],
+      })
+      class AppModule {}
+
+      async function main() {
+        const app = await NestFactory.create(AppModule, ${platform === 'fastify' ? 'new FastifyAdapter(), ' : ''}{ logger: ['error', 'warn'] });
+        app.enableShutdownHooks();
+        await app.listen(0, '127.0.0.1');
+        console.log('listening on ' + app.getHttpServer().address().port);
+      }
+      void main();`;
+    return ts.transpileModule(source, {
+      compilerOptions: {
+        module: module === 'esm' ? ts.ModuleKind.ESNext : ts.ModuleKind.CommonJS,
+        target: ts.ScriptTarget.ES2022,
+        experimentalDecorators: true,
+        emitDecoratorMetadata: true,
+      },
+    }).outputText;
+  }
+
+  /** Starts `file` in `dir`, sends the DELETE once it listens, then SIGTERM; resolves when it exited. */
+  async function deleteThenTerm(dir: string, file: string, childEnv: NodeJS.ProcessEnv) {
+    let listening!: (port: number) => void;
+    const port = new Promise<number>((resolve) => {
+      listening = resolve;
+    });
+    const app = start(process.execPath, [file], {
+      cwd: dir,
+      env: childEnv,
+      timeout: 60_000,
+      onStdout(out) {
+        const found = /listening on (\d+)/.exec(out)?.[1];
+        if (found) listening(Number(found));
+      },
+    });
+    const exitedEarly = app.done.then((r) => {
+      throw new Error(`${file} exited before listening\n${r.stderr}`);
+    });
+    expect(await deleteInvoice(await Promise.race([port, exitedEarly]))).toBe(204);
+    app.child.kill('SIGTERM');
+    return app.done;
+  }
+
+  /**
+   * Nest's shutdown hooks run the app's close (the module's client delivers what it holds), then
+   * re-raise the signal with no listener left: a clean Nest exit on SIGTERM is that signal.
+   */
+  function expectNestClean(result: Run, apiKey: string) {
+    expect(`${result.stdout}${result.stderr}`.includes(apiKey)).toBe(false);
+    expect(result, result.stderr).toMatchObject({ code: null, signal: 'SIGTERM', stderr: '' });
+  }
+
+  test('Nest 11 CommonJS app on platform-express, as tsc emits it: DELETE, SIGTERM, invoice.deleted is in the trail', async () => {
+    const { apiKey, reader, childEnv } = account();
+    writeFileSync(join(nest11, 'main.js'), nestApp('express', 'commonjs'));
+    const result = await deleteThenTerm(nest11, 'main.js', childEnv);
+    expectNestClean(result, apiKey);
+    await expectDeleted(reader);
+  }, 60_000);
+
+  test('Nest 12 (ESM only) ESM app on platform-fastify: DELETE, SIGTERM, invoice.deleted is in the trail', async () => {
+    const { apiKey, reader, childEnv } = account();
+    writeFileSync(join(nest12, 'main.mjs'), nestApp('fastify', 'esm'));
+    const result = await deleteThenTerm(nest12, 'main.mjs', childEnv);
+    expectNestClean(result, apiKey);
+    await expectDeleted(reader);
+  }, 60_000);
+
+  test('Nest 12 from a CommonJS app: the CJS build of @auditledge/nestjs loads Nest through require(esm)', async () => {
+    const { apiKey, reader, childEnv } = account();
+    // Which build the app gets, and which Nest: printed by the app itself before it starts.
+    const app = nestApp('fastify', 'commonjs').replace(
+      'void main();',
+      `console.log(require.resolve('@auditledge/nestjs'), require('@nestjs/core/package.json').version);
+       void main();`,
+    );
+    writeFileSync(join(nest12, 'main.cjs'), app);
+    const result = await deleteThenTerm(nest12, 'main.cjs', childEnv);
+    expectNestClean(result, apiKey);
+    const [loaded, version] = result.stdout.split('\n')[0]!.split(' ');
+    expect(loaded).toBe(join(nest12, 'node_modules', '@auditledge', 'nestjs', 'dist', 'index.cjs'));
+    expect(version).toMatch(/^12\./);
+    await expectDeleted(reader);
+  }, 60_000);
+
+  // The boundaries of the peer ranges (`^11.0.0 || ^12.0.1`, platform-fastify `^11.0.3 ||
+  // ^12.0.1`) resolve without ERESOLVE, and a Nest outside them is refused. Lockfile only: npm
+  // reads the packuments and downloads no tarball.
+  test.each([
+    ['11.0.0', '11.0.3', true],
+    ['12.0.1', '12.0.1', true],
+    ['10', '10', false],
+  ])(
+    'npm resolves the nestjs tarball next to Nest %s (platform-fastify %s): accepted %s',
+    async (nest, fastify, accepted) => {
+      const dir = mkdtempSync(join(work, 'peers-'));
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'peers', private: true }));
+      const result = await run(
+        'npm',
+        [
+          'install',
+          '--package-lock-only',
+          ...tarballFiles.filter((file) => !file.includes('auditledge-express-')),
+          ...['common', 'core', 'platform-express'].map((name) => `@nestjs/${name}@${nest}`),
+          `@nestjs/platform-fastify@${fastify}`,
+          'reflect-metadata@0.2',
+          'rxjs@7',
+          '--no-audit',
+          '--no-fund',
+          '--prefer-offline',
+        ],
+        { cwd: dir, timeout: INSTALL_LIMIT_MS },
+      );
+      if (!accepted) {
+        expect(result.code).not.toBe(0);
+        expect(result.stderr).toMatch(/ERESOLVE/);
+        return;
+      }
+      expect(result.stderr).not.toMatch(/ERESOLVE/);
+      expect(result.code, result.stderr).toBe(0);
+      const lock = JSON.parse(readFileSync(join(dir, 'package-lock.json'), 'utf8')) as {
+        packages: Record<string, { version: string }>;
+      };
+      expect(lock.packages['node_modules/@nestjs/core']?.version).toBe(nest);
+      expect(lock.packages['node_modules/@nestjs/platform-fastify']?.version).toBe(fastify);
+    },
+    60_000,
+  );
 
   // An app on jest 26 or 27: its runner resolves no `exports` (the stubs above); its node
   // environment has no ReadableStream, which undici needs when it loads (core loads undici on the

@@ -3,6 +3,7 @@
 // mounts case-insensitively, and rebuilt `app.use('/invoices', router)` from the URL:
 // `DELETE /InVoIcEs/inv_3` was recorded as `in_vo_ic_es.deleted`. @koa/router matches without
 // regard to case by default, Fastify with `caseSensitive: false`: same requests, same events.
+// NestJS the same on both platforms, the nesting made with controller paths and RouterModule.
 // Real apps on loopback, a real client delivering to a scripted API.
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -74,6 +75,7 @@ async function start(framework: Framework): Promise<RunningApp> {
     web.use(invoices.routes()).use(orgs.routes()).use(companies.routes());
     return listen(web.listen(0, '127.0.0.1'));
   }
+  if (framework === 'nestjs-express' || framework === 'nestjs-fastify') return nest(framework, options);
   const { default: Fastify } = await import('fastify');
   const { auditledge } = await import('../../packages/fastify/src/index.js');
   const web = Fastify({ routerOptions: { caseSensitive: false } });
@@ -107,6 +109,57 @@ async function start(framework: Framework): Promise<RunningApp> {
     close: async () => {
       web.server.closeAllConnections();
       await web.close();
+    },
+  };
+}
+
+/** The same routes in Nest: controller paths, and `apiKeys` nested under `orgs/:orgId` by RouterModule. */
+async function nest(framework: 'nestjs-express' | 'nestjs-fastify', options: object): Promise<RunningApp> {
+  await import('reflect-metadata');
+  const { Controller, Delete, HttpCode, Module, Patch } = await import('@nestjs/common');
+  const { NestFactory, RouterModule } = await import('@nestjs/core');
+  const { AuditLedgeModule } = await import('../../packages/nestjs/src/index.js');
+  // Decorators applied as calls: this file compiles without them.
+  const controller = (path: string, verb: typeof Delete, route: string, status: number, body?: unknown) => {
+    class RouteController {
+      handle() {
+        return body;
+      }
+    }
+    const descriptor = Object.getOwnPropertyDescriptor(RouteController.prototype, 'handle')!;
+    verb(route)(RouteController.prototype, 'handle', descriptor);
+    HttpCode(status)(RouteController.prototype, 'handle', descriptor);
+    Controller(path)(RouteController);
+    return RouteController;
+  };
+  class KeysModule {}
+  Module({ controllers: [controller('', Delete, ':keyId', 204)] })(KeysModule);
+  class AppModule {}
+  Module({
+    imports: [
+      AuditLedgeModule.forRoot(options),
+      KeysModule,
+      RouterModule.register([{ path: 'orgs/:orgId', children: [{ path: 'apiKeys', module: KeysModule }] }]),
+    ],
+    controllers: [
+      controller('invoices', Delete, ':id', 204),
+      controller('v1/Companies', Patch, ':id', 200, { ok: true }),
+    ],
+  })(AppModule);
+  const adapter =
+    framework === 'nestjs-express'
+      ? new (await import('@nestjs/platform-express')).ExpressAdapter()
+      : new (await import('@nestjs/platform-fastify')).FastifyAdapter({
+          routerOptions: { caseSensitive: false },
+        });
+  const app = await NestFactory.create(AppModule, adapter, { logger: false, abortOnError: false });
+  await app.listen(0, '127.0.0.1');
+  const server = app.getHttpServer() as import('node:http').Server;
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await app.close();
     },
   };
 }

@@ -12,6 +12,7 @@ import { type AuditHarness, startAuditHarness } from '../support/auditHarness.js
 import {
   adapterFrameworks,
   collectWarnings,
+  middlewareFrameworks,
   type RunningApp,
   send,
   sendAndHangUp,
@@ -111,6 +112,78 @@ describe.each(adapterFrameworks)('%s: a client hanging up does not hide the muta
     expect(await harness.sent()).toEqual([]);
   });
 });
+
+// Nest runs guards (and middleware) before any interceptor, so a client can be gone before the
+// module's interceptor first sees the request; and a failure there is an exception Nest's filter
+// answers.
+describe.each(['nestjs-express', 'nestjs-fastify'] as const)(
+  '%s: hang-ups around the Nest pipeline',
+  (framework) => {
+    test('a client gone while an async guard runs: the handler that then completes is recorded, aborted: true', async () => {
+      const started = signal();
+      const answered = signal();
+      app = await startApp(framework, {
+        options: { client: harness.client, onError: harness.onError },
+        routes: [
+          {
+            method: 'DELETE',
+            path: '/invoices/:id',
+            status: 204,
+            async guard({ onClientClose }) {
+              started.resolve();
+              await onClientClose();
+            },
+            async work() {
+              setImmediate(() => answered.resolve());
+            },
+          },
+        ],
+      });
+      await sendAndHangUp(app.url, 'DELETE', '/invoices/inv_1', started.promise);
+      await answered.promise;
+      const events = await harness.sent();
+      expect(events.map((e) => [e.action, e.resource.id, e.metadata?.status, e.metadata?.aborted])).toEqual([
+        ['invoice.deleted', 'inv_1', 204, true],
+      ]);
+      expect(harness.errors).toEqual([]);
+    });
+
+    test('an HttpException thrown after the client left: nothing by default, recorded when statuses asks', async () => {
+      let started = signal();
+      let answered = signal();
+      app = await startApp(framework, {
+        options: { client: harness.client, onError: harness.onError, statuses: [409] },
+        routes: [
+          {
+            method: 'DELETE',
+            path: '/invoices/:id',
+            status: 409,
+            throws: true,
+            async work({ onClientClose }) {
+              started.resolve();
+              await onClientClose();
+              setImmediate(() => answered.resolve());
+            },
+          },
+        ],
+      });
+      for (const id of ['inv_1', 'inv_2']) {
+        started = signal();
+        answered = signal();
+        await sendAndHangUp(app.url, 'DELETE', `/invoices/${id}`, started.promise);
+        await answered.promise;
+      }
+      const events = await harness.sent();
+      expect(
+        events.map((e) => [e.action, e.resource.id, e.metadata?.status, e.metadata?.aborted]).sort(),
+      ).toEqual([
+        ['invoice.deleted', 'inv_1', 409, true],
+        ['invoice.deleted', 'inv_2', 409, true],
+      ]);
+      expect(harness.errors).toEqual([]);
+    });
+  },
+);
 
 describe.each(adapterFrameworks)('%s: an event that cannot be built is counted and heard', (framework) => {
   const routes = (extra: Record<string, unknown> = {}) => [
@@ -241,7 +314,7 @@ describe('wiring that would record nothing fails loudly', () => {
     },
   );
 
-  test.each(adapterFrameworks)(
+  test.each(middlewareFrameworks)(
     '%s: the middleware mounted after the routes warns once',
     async (framework) => {
       app = await startApp(framework, {

@@ -1,18 +1,21 @@
-// Real Express, Koa and Fastify apps with their adapters, in the test's process, for the
-// adapter fault cases (test/faults/adapter*.test.ts): the same routes in each framework, each
-// handler an async function the test drives step by step (no sleeping), events delivered by a
-// real client to a scripted API on loopback.
+// Real Express, Koa, Fastify and NestJS (on platform-express and platform-fastify) apps with
+// their adapters, in the test's process, for the adapter fault cases (evasion, asyncMappers,
+// metadataFit): the same routes in each framework, each handler an async function the test
+// drives step by step (no sleeping), events delivered by a real client to a scripted API on
+// loopback.
 import type { AddressInfo } from 'node:net';
 
-export type Framework = 'express' | 'koa' | 'fastify';
-export const adapterFrameworks: Framework[] = ['express', 'koa', 'fastify'];
+export type Framework = 'express' | 'koa' | 'fastify' | 'nestjs-express' | 'nestjs-fastify';
+/** The adapters that are a middleware or plugin the app mounts (so can mount wrong). */
+export const middlewareFrameworks: Framework[] = ['express', 'koa', 'fastify'];
+export const adapterFrameworks: Framework[] = [...middlewareFrameworks, 'nestjs-express', 'nestjs-fastify'];
 
 /** What a handler sees: the request's audit handle and the framework's own request object. */
 export interface WorkContext {
   onClientClose(): Promise<void>;
-  /** `req.audit`, `ctx.state.audit` or `request.audit`. */
+  /** `req.audit`, `ctx.state.audit`, `request.audit`, or Nest's `@AuditContext()`. */
   handle: { set(o: unknown): unknown; skip(): void; log(e: unknown): void };
-  /** Express `req`, Koa `ctx`, Fastify `request`. */
+  /** Express `req`, Koa `ctx`, Fastify `request` (also under Nest, on each platform). */
   native: unknown;
 }
 
@@ -25,8 +28,12 @@ export interface Route {
   status: number;
   body?: unknown;
   work?: Work;
-  /** A per-route spec (`audit()` / `config.audit`). */
+  /** A per-route spec (`audit()` / `config.audit` / `@Audit()`; `false`: `@SkipAudit()`). */
   spec?: Record<string, unknown> | false;
+  /** NestJS only: an async guard (it runs before any interceptor) that awaits this, then lets the request in. */
+  guard?: (ctx: { onClientClose(): Promise<void> }) => Promise<void>;
+  /** NestJS only: the handler throws `HttpException(body, status)` instead of answering. */
+  throws?: boolean;
 }
 
 export interface AppOptions {
@@ -68,7 +75,8 @@ function closed(res: import('node:http').ServerResponse): () => Promise<void> {
 export async function startApp(framework: Framework, app: AppOptions): Promise<RunningApp> {
   if (framework === 'express') return express(app);
   if (framework === 'koa') return koa(app);
-  return fastify(app);
+  if (framework === 'fastify') return fastify(app);
+  return nestjs(framework === 'nestjs-express' ? 'express' : 'fastify', app);
 }
 
 async function express({ options, routes, misuse, requestId }: AppOptions): Promise<RunningApp> {
@@ -167,6 +175,87 @@ async function fastify({ options, routes, misuse, requestId }: AppOptions): Prom
     url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
     close: async () => {
       app.server.closeAllConnections();
+      await app.close();
+    },
+  };
+}
+
+/**
+ * A Nest app on either platform, one controller method per route; decorators applied as calls
+ * (this file compiles without them). The handler injects the platform's request, its response
+ * (passthrough, to watch the raw socket) and the audit handle, and answers through Nest.
+ */
+async function nestjs(
+  platform: 'express' | 'fastify',
+  { options, routes, misuse, requestId }: AppOptions,
+): Promise<RunningApp> {
+  if (misuse !== undefined) throw new Error(`no ${misuse} wiring for NestJS: the module has one`);
+  await import('reflect-metadata');
+  const common = await import('@nestjs/common');
+  const { NestFactory } = await import('@nestjs/core');
+  const { ExpressAdapter } = await import('@nestjs/platform-express');
+  const { FastifyAdapter } = await import('@nestjs/platform-fastify');
+  const { Audit, AuditContext, AuditLedgeModule, SkipAudit } = await import(
+    '../../../packages/nestjs/src/index.js'
+  );
+  const verbs = {
+    GET: common.Get,
+    POST: common.Post,
+    PUT: common.Put,
+    PATCH: common.Patch,
+    DELETE: common.Delete,
+  };
+  class RoutesController {}
+  const proto = RoutesController.prototype as unknown as Record<string, unknown>;
+  type PlatformResponse = { raw?: import('node:http').ServerResponse };
+  const rawOf = (res: PlatformResponse) =>
+    platform === 'express' ? (res as import('node:http').ServerResponse) : res.raw!;
+  routes.forEach((route, i) => {
+    const key = `route${i}`;
+    proto[key] = async (req: unknown, res: PlatformResponse, audit: unknown) => {
+      await route.work?.({ onClientClose: closed(rawOf(res)), handle: audit as never, native: req });
+      if (route.throws) throw new common.HttpException(route.body ?? 'failed', route.status);
+      return route.body;
+    };
+    const descriptor = Object.getOwnPropertyDescriptor(proto, key)!;
+    const { guard } = route;
+    if (guard !== undefined)
+      common.UseGuards({
+        async canActivate(context: import('@nestjs/common').ExecutionContext) {
+          await guard({ onClientClose: closed(rawOf(context.switchToHttp().getResponse())) });
+          return true;
+        },
+      })(proto, key, descriptor);
+    verbs[route.method](route.path)(proto, key, descriptor);
+    common.HttpCode(route.status)(proto, key, descriptor);
+    if (route.spec === false) SkipAudit()(proto, key, descriptor);
+    else if (route.spec !== undefined) Audit(route.spec as never)(proto, key, descriptor);
+    common.Req()(proto, key, 0);
+    common.Res({ passthrough: true })(proto, key, 1);
+    AuditContext()(proto, key, 2);
+  });
+  common.Controller()(RoutesController);
+  class AppModule {}
+  common.Module({
+    imports: [AuditLedgeModule.forRoot(options as never)],
+    controllers: [RoutesController],
+  })(AppModule);
+  const adapter =
+    platform === 'express'
+      ? new ExpressAdapter()
+      : new FastifyAdapter(requestId === undefined ? {} : { genReqId: () => requestId });
+  const app = await NestFactory.create(AppModule, adapter, { logger: false, abortOnError: false });
+  if (requestId !== undefined && platform === 'express')
+    app.use((req: { id?: string }, _res: unknown, next: () => void) => {
+      req.id = requestId;
+      next();
+    });
+  await app.listen(0, '127.0.0.1');
+  const server = app.getHttpServer() as import('node:http').Server;
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      server.closeAllConnections();
       await app.close();
     },
   };

@@ -9,7 +9,14 @@ const fixture = fileURLToPath(new URL('../fixtures/app.ts', import.meta.url));
 const tsconfig = fileURLToPath(new URL('../fixtures/tsconfig.json', import.meta.url));
 
 /** Every app the fixture can run: a bare node:http app on the core client, and one per adapter. */
-export const frameworks: Framework[] = ['node', 'express', 'koa', 'fastify'];
+export const frameworks: Framework[] = [
+  'node',
+  'express',
+  'koa',
+  'fastify',
+  'nestjs-express',
+  'nestjs-fastify',
+];
 
 export const API_KEY = 'al_live_fault_suite_0123456789abcdef';
 

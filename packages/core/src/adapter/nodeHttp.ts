@@ -26,7 +26,7 @@ export function auditOf<State extends RequestAudit<never>>(holder: object): Stat
 export class NodeRequestAudit<Res extends ServerResponse, Req> extends RequestAudit<Req> {
   constructor(
     readonly res: Res,
-    private readonly onFinish: (this: Res) => void,
+    protected readonly onFinish: (this: Res) => void,
     /** The adapter's own request object (Koa's `ctx`), for the finish callback. */
     readonly context: Req,
   ) {
