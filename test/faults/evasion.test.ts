@@ -113,6 +113,41 @@ describe.each(adapterFrameworks)('%s: a client hanging up does not hide the muta
   });
 });
 
+// A route whose audit() arms it only after an async middleware: the client can be gone by then.
+describe.each(['express', 'koa'] as const)('%s: a hang-up before audit() arms the route', (framework) => {
+  test('a client gone during an async middleware: the handler that then completes is recorded, aborted: true', async () => {
+    const started = signal();
+    const answered = signal();
+    app = await startApp(framework, {
+      options: { client: harness.client, onError: harness.onError },
+      routes: [
+        {
+          // Not audited by default (GET): only its audit() spec arms it, after the middleware.
+          method: 'GET',
+          path: '/reports/:id/export',
+          status: 200,
+          body: { rows: 3 },
+          spec: { action: 'report.exported' },
+          async guard({ onClientClose }) {
+            started.resolve();
+            await onClientClose();
+          },
+          async work() {
+            setImmediate(() => answered.resolve());
+          },
+        },
+      ],
+    });
+    await sendAndHangUp(app.url, 'GET', '/reports/r1/export', started.promise);
+    await answered.promise;
+    const events = await harness.sent();
+    expect(events.map((e) => [e.action, e.resource.id, e.metadata?.status, e.metadata?.aborted])).toEqual([
+      ['report.exported', 'r1', 200, true],
+    ]);
+    expect(harness.errors).toEqual([]);
+  });
+});
+
 // Nest runs guards (and middleware) before any interceptor, so a client can be gone before the
 // module's interceptor first sees the request; and a failure there is an exception Nest's filter
 // answers.

@@ -11,21 +11,6 @@ export class NestRequestAudit extends NodeRequestAudit<ServerResponse, unknown> 
   /** The route template as Nest registered it on the platform: `/api/v1/invoices/:id`. */
   route: string | undefined = undefined;
   params: Record<string, unknown> | undefined = undefined;
-
-  override arm(): void {
-    const res = this.res;
-    if (!this.armed && res.closed && !res.writableEnded) {
-      // The client left before the interceptor saw the request (during an async guard, a pipe
-      // or a middleware): say so now, while the handler has yet to answer. Core's arm() looks at
-      // an already closed response on the next tick, which comes after the microtasks that run
-      // the handler and write its answer: the request was then recorded as a complete one,
-      // without `aborted: true`.
-      this.armed = true;
-      this.onFinish.call(res);
-      return;
-    }
-    super.arm();
-  }
 }
 
 /** The platform request object: Express `req` (a Node request), or Fastify `request` (`request.raw` is). */

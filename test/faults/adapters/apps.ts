@@ -30,7 +30,11 @@ export interface Route {
   work?: Work;
   /** A per-route spec (`audit()` / `config.audit` / `@Audit()`; `false`: `@SkipAudit()`). */
   spec?: Record<string, unknown> | false;
-  /** NestJS only: an async guard (it runs before any interceptor) that awaits this, then lets the request in. */
+  /**
+   * An async step before the route's own audit (a Nest guard, which runs before any interceptor;
+   * in Express and Koa a middleware before the route's `audit()`): awaits this, then lets the
+   * request in. Fastify: not supported.
+   */
   guard?: (ctx: { onClientClose(): Promise<void> }) => Promise<void>;
   /** NestJS only: the handler throws `HttpException(body, status)` instead of answering. */
   throws?: boolean;
@@ -94,6 +98,13 @@ async function express({ options, routes, misuse, requestId }: AppOptions): Prom
     app.use(auditMiddleware(options as never));
   for (const route of routes) {
     const handlers: unknown[] = [];
+    const { guard } = route;
+    if (guard !== undefined) {
+      handlers.push(async (_req: unknown, res: import('express').Response, next: () => void) => {
+        await guard({ onClientClose: closed(res) });
+        next();
+      });
+    }
     if (route.spec !== undefined) handlers.push(audit(route.spec as never));
     handlers.push(async (req: import('express').Request, res: import('express').Response) => {
       await route.work?.({ onClientClose: closed(res), handle: req.audit as never, native: req });
@@ -125,6 +136,13 @@ async function koa({ options, routes, misuse, requestId }: AppOptions): Promise<
     app.use(auditMiddleware(options as never));
   for (const route of routes) {
     const handlers: unknown[] = [];
+    const { guard } = route;
+    if (guard !== undefined) {
+      handlers.push(async (ctx: import('koa').Context, next: () => Promise<unknown>) => {
+        await guard({ onClientClose: closed(ctx.res) });
+        return next();
+      });
+    }
     if (route.spec !== undefined) handlers.push(audit(route.spec as never));
     handlers.push(async (ctx: import('koa').Context) => {
       await route.work?.({ onClientClose: closed(ctx.res), handle: ctx.state.audit as never, native: ctx });

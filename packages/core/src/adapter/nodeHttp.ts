@@ -26,7 +26,7 @@ export function auditOf<State extends RequestAudit<never>>(holder: object): Stat
 export class NodeRequestAudit<Res extends ServerResponse, Req> extends RequestAudit<Req> {
   constructor(
     readonly res: Res,
-    protected readonly onFinish: (this: Res) => void,
+    private readonly onFinish: (this: Res) => void,
     /** The adapter's own request object (Koa's `ctx`), for the finish callback. */
     readonly context: Req,
   ) {
@@ -36,9 +36,18 @@ export class NodeRequestAudit<Res extends ServerResponse, Req> extends RequestAu
   override arm(): void {
     if (this.armed) return;
     this.armed = true;
+    const res = this.res;
+    if (res.closed && !res.writableEnded) {
+      // Armed after the client left (a per-route audit() behind an async middleware, a Nest
+      // interceptor behind an async guard): judge it now, while the handler has yet to answer.
+      // On the next tick, which comes after the microtasks that run the handler, its answer
+      // would make the hang-up look like a complete request, recorded without `aborted: true`.
+      this.onFinish.call(res);
+      return;
+    }
     // On the response, not in the middleware's finally: the final status is only known after
     // the framework's own error handling has answered.
-    onResponseClose(this.res, this.onFinish);
+    onResponseClose(res, this.onFinish);
   }
 }
 
