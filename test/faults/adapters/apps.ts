@@ -48,6 +48,8 @@ export interface AppOptions {
   misuse?: 'factory-not-called' | 'no-middleware' | 'mounted-after-routes';
   /** The framework's own request id (Express `req.id`, Koa `ctx.state.requestId`, Fastify `genReqId`). */
   requestId?: string;
+  /** Fastify only (plugin and Nest's platform): the header Fastify takes `request.id` from. */
+  requestIdHeader?: string;
 }
 
 export interface RunningApp {
@@ -159,10 +161,10 @@ async function koa({ options, routes, misuse, requestId }: AppOptions): Promise<
   return listen(app.listen(0, '127.0.0.1'));
 }
 
-async function fastify({ options, routes, misuse, requestId }: AppOptions): Promise<RunningApp> {
+async function fastify({ options, routes, misuse, ...ids }: AppOptions): Promise<RunningApp> {
   const { default: Fastify } = await import('fastify');
   const { auditledge } = await import('../../../packages/fastify/src/index.js');
-  const app = Fastify(requestId === undefined ? {} : { genReqId: () => requestId });
+  const app = Fastify(fastifyIds(ids));
   const declare = () => {
     for (const route of routes) {
       app.route({
@@ -198,6 +200,14 @@ async function fastify({ options, routes, misuse, requestId }: AppOptions): Prom
   };
 }
 
+/** Fastify's options for where `request.id` comes from: its own counter unless told otherwise. */
+function fastifyIds({ requestId, requestIdHeader }: Pick<AppOptions, 'requestId' | 'requestIdHeader'>) {
+  return {
+    ...(requestId === undefined ? {} : { genReqId: () => requestId }),
+    ...(requestIdHeader === undefined ? {} : { requestIdHeader }),
+  };
+}
+
 /**
  * A Nest app on either platform, one controller method per route; decorators applied as calls
  * (this file compiles without them). The handler injects the platform's request, its response
@@ -205,7 +215,7 @@ async function fastify({ options, routes, misuse, requestId }: AppOptions): Prom
  */
 async function nestjs(
   platform: 'express' | 'fastify',
-  { options, routes, misuse, requestId }: AppOptions,
+  { options, routes, misuse, requestId, requestIdHeader }: AppOptions,
 ): Promise<RunningApp> {
   if (misuse !== undefined) throw new Error(`no ${misuse} wiring for NestJS: the module has one`);
   await import('reflect-metadata');
@@ -261,7 +271,7 @@ async function nestjs(
   const adapter =
     platform === 'express'
       ? new ExpressAdapter()
-      : new FastifyAdapter(requestId === undefined ? {} : { genReqId: () => requestId });
+      : new FastifyAdapter(fastifyIds({ requestId, requestIdHeader }));
   const app = await NestFactory.create(AppModule, adapter, { logger: false, abortOnError: false });
   if (requestId !== undefined && platform === 'express')
     app.use((req: { id?: string }, _res: unknown, next: () => void) => {
