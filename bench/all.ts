@@ -59,8 +59,24 @@ console.log(
   `\nall benchmarks: ${seconds.toFixed(1)} s${crashed.length ? `, crashed: ${crashed.join(', ')}` : ''}`,
 );
 
-if (!quick) writeFileSync(here('./RESULTS.md'), results());
+if (!quick) writeFileSync(here('./RESULTS.md'), `${results()}\n${handWritten()}`);
 process.exit(crashed.length > 0 ? 1 : 0);
+
+/**
+ * What RESULTS.md holds from its `HAND_WRITTEN` marker on (the analysis, prototypes' sections):
+ * kept across full runs, which regenerate everything above it. Its text says which run it reads.
+ */
+const HAND_WRITTEN =
+  '<!-- hand-written from here on: bench/all.ts keeps it; update it to the numbers above -->';
+function handWritten(): string {
+  try {
+    const current = readFileSync(here('./RESULTS.md'), 'utf8');
+    const at = current.indexOf(HAND_WRITTEN);
+    return at < 0 ? `${HAND_WRITTEN}\n` : current.slice(at);
+  } catch {
+    return `${HAND_WRITTEN}\n`;
+  }
+}
 
 /** The installed version, read from bench/node_modules (pnpm links each dependency there). */
 function version(pkg: string): string {
@@ -91,10 +107,12 @@ function results(): string {
     '@auditledge/koa',
     '@auditledge/fastify',
     '@auditledge/local',
+    '@auditledge/nestjs',
     'express',
     'koa',
     '@koa/router',
     'fastify',
+    '@nestjs/core',
     'pino-http',
     'morgan',
     'undici',
