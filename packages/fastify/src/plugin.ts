@@ -6,7 +6,6 @@ import {
   onceAnswered,
   onResponseClose,
   RequestAudit,
-  type ResolvedSpec,
   requestIdOf,
   resolveShutdownTimeout,
   stripQuery,
@@ -22,7 +21,7 @@ import type {
   RouteOptions,
 } from 'fastify';
 import fp from 'fastify-plugin';
-import { declareRoute, mayCreate, seenByPlugin, specOf } from './routeAudit.js';
+import { declareRoute, seenByPlugin, specOf } from './routeAudit.js';
 import type { AuditOptions } from './types.js';
 
 const kAudit = Symbol('auditledge.audit');
@@ -84,7 +83,7 @@ async function auditledgePlugin(fastify: FastifyInstance, options: AuditOptions)
       routeOptions.onRequest = [...hooks, watchAbort as onRequestHookHandler];
     }
     // The body names a created resource, and mappers read it as `info.body`.
-    if (spec !== false && (mayCreate(routeOptions.url) || recorder.readsBody || hasMapper(spec))) {
+    if (recorder.keepsBody(routeOptions.url, spec)) {
       const existing = routeOptions.onSend;
       const hooks = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
       routeOptions.onSend = [...hooks, captureBody as onSendHookHandler];
@@ -182,9 +181,3 @@ async function auditledgePlugin(fastify: FastifyInstance, options: AuditOptions)
  */
 // 4.26 is the first Fastify 4 with both request.routeOptions.config (4.23) and reply.elapsedTime.
 export const auditledge = fp(auditledgePlugin, { fastify: '^4.26.0 || 5.x', name: '@auditledge/fastify' });
-
-/** Whether a per-route spec has a mapper, which may read `info.body`. */
-function hasMapper(spec: ResolvedSpec<FastifyRequest> | false | undefined): boolean {
-  if (spec === undefined || spec === false) return false;
-  return Object.values(spec).some((value) => typeof value === 'function');
-}

@@ -1,4 +1,4 @@
-import { deriveRoute, type ResolvedSpec, resolveRouteSpec } from '@auditledge/core/adapter';
+import { type ResolvedSpec, resolveRouteSpec } from '@auditledge/core/adapter';
 import type { FastifyRequest, RouteOptions } from 'fastify';
 import type { RouteAuditConfig, RouteAuditSpec } from './types.js';
 
@@ -44,11 +44,6 @@ export function specOf(config: object | undefined): ResolvedSpec<FastifyRequest>
   if (c[kRouteSpec] !== undefined || c.audit === undefined) return c[kRouteSpec];
   if (!lateSpecs.has(config)) lateSpecs.set(config, toSpec(c.audit));
   return lateSpecs.get(config);
-}
-
-/** Whether a create on this route may take its id from the response body. */
-export function mayCreate(url: string): boolean {
-  return deriveRoute(url).idParam === undefined;
 }
 
 /** Validates `config.audit`; its errors name the field and, when known, the route. */

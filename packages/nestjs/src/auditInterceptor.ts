@@ -85,7 +85,8 @@ export class AuditInterceptor implements NestInterceptor {
         }
         if (!recorder.watches(method, spec)) return;
         state.arm();
-        keep = nest.keepsBody(route, spec);
+        // The handler's return value: a created resource's id, or `info.body` for a mapper.
+        keep = recorder.keepsBody(route, spec);
       },
       recorder,
       method,

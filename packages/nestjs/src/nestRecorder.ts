@@ -5,9 +5,7 @@ import {
   auditOf,
   closeClient,
   type DeclaredRoutes,
-  deriveRoute,
   monotonicNow,
-  type ResolvedSpec,
   recordOnFinish,
   requestIdOf,
   resolveShutdownTimeout,
@@ -16,9 +14,6 @@ import {
 import { declaredRoutesOf, type HttpAdapterRef } from './declaredRoutes.js';
 import type { NestRequestAudit, PlatformRequest } from './nestRequestAudit.js';
 import type { AuditLedgeModuleOptions } from './types.js';
-
-// Templates are finite in an app; the cap only bounds a platform reporting raw paths.
-const maxTemplates = 2000;
 
 /**
  * The module's recorder: core's `AuditRecorder` for the platform's request objects, the finish
@@ -31,10 +26,6 @@ export class NestRecorder {
   readonly onResponseFinished: (this: ServerResponse) => void;
   readonly declaredRoutes: DeclaredRoutes;
   private readonly shutdownTimeout: number | undefined;
-  /** Whether a global mapper may read `info.body` (the options do not change: read once). */
-  private readonly readsBody: boolean;
-  /** Per template: whether a create there may take its id from the response body. */
-  private readonly creates = new Map<string, boolean>();
 
   /** Throws at setup time (so the app's creation fails) on bad options or when no key can be found. */
   constructor(
@@ -44,7 +35,6 @@ export class NestRecorder {
     const { shutdownTimeout, ...auditOptions } = options ?? {};
     this.shutdownTimeout = resolveShutdownTimeout(shutdownTimeout);
     this.recorder = new AuditRecorder<unknown>(auditOptions);
-    this.readsBody = this.recorder.readsBody;
     this.declaredRoutes = declaredRoutesOf(host);
     const declaredRoutes = this.declaredRoutes;
     this.onResponseFinished = recordOnFinish<unknown, ServerResponse, NestRequestAudit>(
@@ -79,18 +69,6 @@ export class NestRecorder {
     return this.recorder.client;
   }
 
-  /** Whether the handler's return value is worth keeping for this request (a created id, `info.body`). */
-  keepsBody(route: string, spec: ResolvedSpec<unknown> | false | undefined): boolean {
-    if (this.readsBody || hasMapper(spec)) return true;
-    let creates = this.creates.get(route);
-    if (creates === undefined) {
-      creates = deriveRoute(route).idParam === undefined;
-      if (this.creates.size >= maxTemplates) this.creates.clear();
-      this.creates.set(route, creates);
-    }
-    return creates;
-  }
-
   /**
    * On the app's shutdown: our own client is ours to shut down; a client the app passed in only
    * gets a flush; both bounded (`shutdownTimeout`), as the Fastify plugin's `onClose`.
@@ -98,9 +76,4 @@ export class NestRecorder {
   close(): Promise<void> {
     return closeClient(this.recorder, this.shutdownTimeout);
   }
-}
-
-function hasMapper(spec: ResolvedSpec<unknown> | false | undefined): boolean {
-  if (spec === undefined || spec === false) return false;
-  return Object.values(spec).some((value) => typeof value === 'function');
 }

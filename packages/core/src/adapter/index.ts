@@ -9,7 +9,6 @@
 export { monotonicNow } from './clock.js';
 export { closeClient, resolveShutdownTimeout } from './close.js';
 export { DeclaredRoutes } from './declaredRoutes.js';
-export { deriveRoute } from './deriveRoute.js';
 export { requestIdOf, stripQuery } from './finishedRequest.js';
 export {
   auditOf,

@@ -34,10 +34,13 @@ export class AuditRecorder<Req> {
   readonly options: ResolvedAuditOptions<Req>;
   /** Reasons already warned about (without `onError`): one warning per reason, not per request. */
   private readonly warned = new Set<string>();
+  /** Whether a global option is a mapper (which may read `info.body`). */
+  private readonly globalMappers: boolean;
 
   /** Throws at setup time on bad options or when no API key can be found. */
   constructor(options?: AuditOptions<Req>) {
     this.options = resolveAuditOptions(options);
+    this.globalMappers = hasMapper(this.options.spec);
   }
 
   get client(): AuditLedge {
@@ -45,12 +48,14 @@ export class AuditRecorder<Req> {
   }
 
   /**
-   * Whether a global mapper is a function, and so may read the response body (`info.body`):
-   * adapters that must pay to keep the body (a Fastify `onSend` hook) keep it then.
+   * Whether the response body is worth keeping for a route: a create may take its id from it,
+   * and a mapper (global or the route's) may read it as `info.body`. For adapters that pay to
+   * keep it (a Fastify `onSend` hook, a Nest `tap`); cheap enough per request (the template's
+   * derivation is cached).
    */
-  get readsBody(): boolean {
-    const spec = this.options.spec;
-    return SPEC_KEYS.some((key) => typeof spec[key] === 'function');
+  keepsBody(template: string, spec: ResolvedSpec<Req> | false | undefined): boolean {
+    if (spec === false) return false;
+    return this.globalMappers || hasMapper(spec) || deriveRoute(template).idParam === undefined;
   }
 
   /** Whether the adapter created the client, and so should shut it down. */
@@ -233,6 +238,11 @@ export class AuditRecorder<Req> {
 }
 
 const noop = () => {};
+
+/** Whether a spec has a mapper, which may read `info.body`. */
+function hasMapper<Req>(spec: ResolvedSpec<Req> | undefined): boolean {
+  return spec !== undefined && SPEC_KEYS.some((key) => typeof spec[key] === 'function');
+}
 /** `maxEventBytes` of an `AuditLedge` client (a registered symbol: it crosses package copies). */
 const kMaxEventBytes = Symbol.for('auditledge.maxEventBytes');
 

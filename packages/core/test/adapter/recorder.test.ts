@@ -361,6 +361,18 @@ describe('which requests', () => {
     ]);
     expect(recorder({ methods: ['*'] }).r.watches('OPTIONS')).toBe(true);
   });
+
+  test('keepsBody(): creates, and routes whose mappers may read info.body; never a route that opted out', () => {
+    const { r } = recorder();
+    expect([r.keepsBody('/invoices', undefined), r.keepsBody('/invoices/:id', undefined)]).toEqual([
+      true,
+      false,
+    ]);
+    expect(r.keepsBody('/invoices/:id', resolveRouteSpec<FakeReq>({ metadata: () => ({}) }))).toBe(true);
+    expect(r.keepsBody('/invoices/:id', resolveRouteSpec<FakeReq>('invoice.voided'))).toBe(false);
+    expect(r.keepsBody('/invoices', resolveRouteSpec<FakeReq>(false))).toBe(false);
+    expect(recorder({ actor: () => undefined }).r.keepsBody('/invoices/:id', undefined)).toBe(true);
+  });
 });
 
 describe('failures never reach the request', () => {
