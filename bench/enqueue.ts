@@ -1,7 +1,7 @@
 // 4. Enqueue cost: events/s of `client.enqueue()` into a client that never sends (flushAt,
 // flushInterval and maxQueueSize out of reach), with tinybench, beside the irreducible part
 // (JSON.stringify of the same event) and what users would otherwise do on the hot path
-// (a pino `logger.info(event)` to /dev/null).
+// (a pino `logger.info(adapterEvent)` to /dev/null).
 //
 // Each iteration enqueues a batch of BATCH events, so timer overhead does not dominate a
 // sub-microsecond call; the client is replaced (outside the timed part) before it grows big.
@@ -9,8 +9,9 @@
 //   pnpm bench:enqueue            (full: 2 s per task)
 //   pnpm bench:enqueue --quick    (CI: 0.3 s per task)
 import { createRequire } from 'node:module';
-import { type AuditEventInput, AuditLedge, type Transport } from '@auditledge/core';
+import { AuditLedge, type Transport } from '@auditledge/core';
 import { Bench } from 'tinybench';
+import { adapterEvent, minimalEvent } from './lib/events.js';
 import { profileHere, profileTable } from './lib/profile.js';
 import { goal, isMain, quick } from './lib/run.js';
 import { fmt } from './lib/stats.js';
@@ -21,29 +22,6 @@ const require = createRequire(import.meta.url);
 const pino = createRequire(require.resolve('pino-http'))('pino') as {
   (opts: object, dest: unknown): { info(obj: object): void };
   destination(opts: { dest: string; sync: boolean }): unknown;
-};
-
-// The smallest valid event, as bench/delivery.ts sends.
-const minimal: AuditEventInput = {
-  actor: { id: 'user_1', name: 'Alice' },
-  action: 'invoice.deleted',
-  resource: { type: 'invoice', id: 'inv_1' },
-};
-// What an adapter enqueues: actor, organization, resource and the default request metadata.
-const event: AuditEventInput = {
-  actor: { id: 'user_1', name: 'Alice', email: 'alice@example.com' },
-  action: 'invoice.deleted',
-  resource: { type: 'invoice', id: 'inv_456' },
-  organization_id: 'org_1',
-  metadata: {
-    ip: '127.0.0.1',
-    user_agent: 'autocannon',
-    method: 'DELETE',
-    route: '/invoices/:id',
-    path: '/invoices/inv_456',
-    status: 200,
-    duration_ms: 1.2,
-  },
 };
 
 // A timer of 2^31-1 ms is the longest Node allows (longer ones fire after 1 ms).
@@ -75,22 +53,22 @@ export async function enqueue(): Promise<{ ours: number; report: string }> {
     .add(
       'client.enqueue(minimal event)',
       () => {
-        for (let i = 0; i < BATCH; i++) client.enqueue(minimal);
+        for (let i = 0; i < BATCH; i++) client.enqueue(minimalEvent);
       },
       rotate,
     )
     .add(
       'client.enqueue(adapter event)',
       () => {
-        for (let i = 0; i < BATCH; i++) client.enqueue(event);
+        for (let i = 0; i < BATCH; i++) client.enqueue(adapterEvent);
       },
       rotate,
     )
     .add('JSON.stringify(adapter event)', () => {
-      for (let i = 0; i < BATCH; i++) JSON.stringify(event);
+      for (let i = 0; i < BATCH; i++) JSON.stringify(adapterEvent);
     })
     .add('pino logger.info(adapter event) to /dev/null', () => {
-      for (let i = 0; i < BATCH; i++) logger.info(event);
+      for (let i = 0; i < BATCH; i++) logger.info(adapterEvent);
     });
   await bench.run();
   await client.shutdown({ timeout: 0 });
@@ -121,7 +99,7 @@ export async function enqueue(): Promise<{ ours: number; report: string }> {
     let client = stopped();
     let n = 0;
     const top = await profileHere(() => {
-      for (let i = 0; i < BATCH; i++) client.enqueue(event);
+      for (let i = 0; i < BATCH; i++) client.enqueue(adapterEvent);
       n += BATCH;
       if (n >= ROTATE_AT) {
         void client.shutdown({ timeout: 0 });

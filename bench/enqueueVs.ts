@@ -9,34 +9,14 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { AuditEventInput, AuditLedge, ClientOptions, Transport } from '@auditledge/core';
 import * as current from '@auditledge/core';
+import { adapterEvent, minimalEvent } from './lib/events.js';
 import { fmt, median } from './lib/stats.js';
 
 const BATCH = 100;
 const ROTATE_AT = 100_000;
 const ROUND_MS = 1_000;
 
-const events: Record<string, AuditEventInput> = {
-  minimal: {
-    actor: { id: 'user_1', name: 'Alice' },
-    action: 'invoice.deleted',
-    resource: { type: 'invoice', id: 'inv_1' },
-  },
-  adapter: {
-    actor: { id: 'user_1', name: 'Alice', email: 'alice@example.com' },
-    action: 'invoice.deleted',
-    resource: { type: 'invoice', id: 'inv_456' },
-    organization_id: 'org_1',
-    metadata: {
-      ip: '127.0.0.1',
-      user_agent: 'autocannon',
-      method: 'DELETE',
-      route: '/invoices/:id',
-      path: '/invoices/inv_456',
-      status: 200,
-      duration_ms: 1.2,
-    },
-  },
-};
+const events: Record<string, AuditEventInput> = { minimal: minimalEvent, adapter: adapterEvent };
 
 type Ctor = new (apiKey: string, options: ClientOptions) => AuditLedge;
 const transport: Transport = { request: async () => ({ status: 201, headers: {}, body: '{}' }) };
