@@ -8,6 +8,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { type AuditHarness, startAuditHarness } from '../support/auditHarness.js';
+import { listenNest } from '../support/nestApp.js';
 import { adapterFrameworks, type Framework, type RunningApp, send } from './adapters/apps.js';
 
 let harness: AuditHarness;
@@ -153,15 +154,7 @@ async function nest(framework: 'nestjs-express' | 'nestjs-fastify', options: obj
           routerOptions: { caseSensitive: false },
         });
   const app = await NestFactory.create(AppModule, adapter, { logger: false, abortOnError: false });
-  await app.listen(0, '127.0.0.1');
-  const server = app.getHttpServer() as import('node:http').Server;
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await app.close();
-    },
-  };
+  return listenNest(app);
 }
 
 async function listen(server: import('node:http').Server): Promise<RunningApp> {

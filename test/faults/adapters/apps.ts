@@ -3,7 +3,9 @@
 // metadataFit): the same routes in each framework, each handler an async function the test
 // drives step by step (no sleeping), events delivered by a real client to a scripted API on
 // loopback.
+
 import type { AddressInfo } from 'node:net';
+import { listenNest } from '../../support/nestApp.js';
 
 export type Framework = 'express' | 'koa' | 'fastify' | 'nestjs-express' | 'nestjs-fastify';
 /** The adapters that are a middleware or plugin the app mounts (so can mount wrong). */
@@ -278,15 +280,7 @@ async function nestjs(
       req.id = requestId;
       next();
     });
-  await app.listen(0, '127.0.0.1');
-  const server = app.getHttpServer() as import('node:http').Server;
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await app.close();
-    },
-  };
+  return listenNest(app);
 }
 
 /** Sends one request and returns its status and body; the connection is not reused. */

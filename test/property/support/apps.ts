@@ -3,6 +3,7 @@
 // and the adapter options come from `hooks` so mappers can return anything.
 import type { AddressInfo } from 'node:net';
 import type { AuditLedge } from '../../../packages/core/src/index.js';
+import { listenNest } from '../../support/nestApp.js';
 
 export type AdapterFramework = 'express' | 'koa' | 'fastify' | 'nestjs-express' | 'nestjs-fastify';
 
@@ -170,15 +171,7 @@ const nestjs =
     })(HostileModule);
     const adapter = platform === 'express' ? new ExpressAdapter() : new FastifyAdapter();
     const app = await NestFactory.create(HostileModule, adapter, { logger: false, abortOnError: false });
-    await app.listen(0, '127.0.0.1');
-    const server = app.getHttpServer() as import('node:http').Server;
-    return {
-      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      close: async () => {
-        server.closeAllConnections();
-        await app.close();
-      },
-    };
+    return listenNest(app);
   };
 
 export const factories: Partial<Record<AdapterFramework, Factory>> = {
