@@ -60,6 +60,20 @@ export default defineConfig({
     hookTimeout: 20_000,
     projects: [
       project('core', 'packages/core'),
+      // The whole core suite again with every client delivering from a worker thread (the
+      // option's default comes from AUDITLEDGE_DELIVERY; clients with a custom transport or a
+      // spool stay in-thread, which those options require). The worker is core's built
+      // dist/deliveryWorker.js: `npm test` builds first.
+      {
+        extends: true as const,
+        test: {
+          name: 'core (worker)',
+          root: 'packages/core',
+          include: ['**/*.test.ts'],
+          exclude: ['**/node_modules/**', '**/dist/**'],
+          env: { AUDITLEDGE_DELIVERY: 'worker' },
+        },
+      },
       project('express', 'packages/express'),
       project('koa', 'packages/koa'),
       project('fastify', 'packages/fastify'),

@@ -1,9 +1,10 @@
 import { Readable } from 'node:stream';
 import { inspect } from 'node:util';
 import { backoffDelay } from './backoff.js';
-import { type Deferred, DeliveryQueue, type QueuedEvent, toUndelivered } from './deliveryQueue.js';
+import { type Deferred, DeliveryQueue, type Pipeline, toUndelivered } from './deliveryQueue.js';
 import { AuditLedgeError, AuditLedgeValidationError } from './errors.js';
 import { pageThrough, pagingOptions } from './eventPages.js';
+import { eventSender } from './eventSender.js';
 import { streamResponse } from './exportStream.js';
 import { RequestHeaders } from './headers.js';
 import type { RequestLabel } from './httpError.js';
@@ -16,7 +17,7 @@ import {
   resolveApiKey,
   resolveOptions,
 } from './options.js';
-import { classifyResponse, networkError, type Outcome } from './outcome.js';
+import { classifyResponse, networkError } from './outcome.js';
 import { ProcessExit } from './processExit.js';
 import { buildQuery } from './query.js';
 import { abortable, closedForReads, readWithRetries } from './readRetry.js';
@@ -28,6 +29,7 @@ import type { Transport, TransportRequest } from './transport.js';
 import type {
   AuditEventInput,
   DeliveryStats,
+  DropReason,
   EnqueueOptions,
   EventsOptions,
   ExportOptions,
@@ -43,6 +45,8 @@ import type {
 } from './types.js';
 import { uuidv7 } from './uuid.js';
 import { type EventPayload, toPayload } from './validate.js';
+import { defaultWorkerEntry } from './worker/entry.js';
+import { type DroppedEvent, WorkerDelivery } from './worker/workerDelivery.js';
 
 const noop = () => {};
 const HEADER_SAFE = /^[\x21-\x7e]{1,200}$/;
@@ -85,7 +89,7 @@ export class AuditLedge {
   readonly #displayBase: string;
   readonly #options: ResolvedOptions;
   readonly #transport: Transport;
-  readonly #queue: DeliveryQueue;
+  readonly #queue: Pipeline;
   readonly #spool: Spool | undefined;
   readonly #keepAlive = new KeepAlive();
   readonly #heldFlushes = new WeakMap<Promise<void>, Promise<void>>();
@@ -118,7 +122,8 @@ export class AuditLedge {
         ? undefined
         : new Spool(o.spool as Required<NonNullable<ClientOptions['spool']>>, {
             report: (error) => this.#report(error, { operation: 'deliver' }),
-            lost: (events) => this.#queue.spoolLost(events),
+            // A spool always delivers in-thread (options.ts refuses it with the worker).
+            lost: (events) => (this.#queue as DeliveryQueue).spoolLost(events),
           });
     this.#processExit = new ProcessExit({
       options: o,
@@ -129,24 +134,59 @@ export class AuditLedge {
       shutdown: (timeout) => this.shutdown({ timeout }),
       report: (error, context) => this.#report(error, context),
     });
-    this.#queue = new DeliveryQueue(
-      o,
-      {
-        observed: o.onError !== undefined || o.onDrop !== undefined || o.logger !== undefined,
-        deliver: (event) => this.#deliver(event),
-        report: (error, context) => this.#report(error, context),
-        dropped: (event, reason) => {
-          if (o.onDrop === undefined) return;
-          try {
-            quiet(o.onDrop(toUndelivered(event), reason));
-          } catch (err) {
-            o.logger?.error?.({ err }, 'auditledge: onDrop threw');
-          }
+    const observed = o.onError !== undefined || o.onDrop !== undefined || o.logger !== undefined;
+    const report = (error: AuditLedgeError, context: ErrorContext) => this.#report(error, context);
+    const dropped = (event: DroppedEvent, reason: DropReason) => {
+      if (o.onDrop === undefined) return;
+      try {
+        quiet(o.onDrop(toUndelivered(event), reason));
+      } catch (err) {
+        o.logger?.error?.({ err }, 'auditledge: onDrop threw');
+      }
+    };
+    const busy = (busy: boolean) => watchExit(this.#processExit, busy);
+    const inThread = () =>
+      new DeliveryQueue(
+        o,
+        {
+          observed,
+          deliver: eventSender(
+            this.#transport,
+            this.#headers,
+            o.timeout,
+            this.#label('POST', '/v1/events'),
+            () => this.#secrets,
+          ),
+          report,
+          dropped,
+          busy,
         },
-        busy: (busy) => watchExit(this.#processExit, busy),
-      },
-      this.#spool,
-    );
+        this.#spool,
+      );
+    this.#queue =
+      o.delivery === 'worker'
+        ? new WorkerDelivery(
+            {
+              entry: o.workerEntry ?? defaultWorkerEntry(),
+              baseUrl: o.baseUrl,
+              timeout: o.timeout,
+              flushAt: o.flushAt,
+              flushInterval: o.flushInterval,
+              concurrency: o.concurrency,
+              maxQueueSize: o.maxQueueSize,
+              maxQueueBytes: o.maxQueueBytes,
+              maxRetries: o.maxRetries,
+              maxEventAge: o.maxEventAge,
+              retryBaseDelay: o.retryBaseDelay,
+              maxRetryDelay: o.maxRetryDelay,
+              authRetryInterval: o.authRetryInterval,
+              quotaRetryInterval: o.quotaRetryInterval,
+              userAgent: o.userAgent,
+            },
+            this.#apiKey,
+            { observed, report, dropped, busy, inThread },
+          )
+        : inThread();
   }
 
   /** The API origin this client talks to. */
@@ -397,7 +437,7 @@ export class AuditLedge {
     this.#apiKey = resolveApiKey(apiKey);
     this.#headers.setApiKey(this.#apiKey);
     this.#rememberKey(this.#apiKey);
-    this.#queue.resumeIfUnauthorized();
+    this.#queue.setApiKey(this.#apiKey);
   }
 
   // The key lives in private fields, which neither inspect nor JSON show; these make it explicit.
@@ -464,25 +504,6 @@ export class AuditLedge {
   /** `GET https://api.auditledge.com/v1/events?limit=5`, for error messages. */
   #label(method: string, path: string): RequestLabel {
     return { method, url: this.#displayBase + path };
-  }
-
-  #deliver(event: QueuedEvent): Promise<Outcome> {
-    const request: TransportRequest = {
-      method: 'POST',
-      path: '/v1/events',
-      headers: this.#headers.event(event.id),
-      body: event.body,
-      timeout: this.#options.timeout,
-    };
-    const label = this.#label('POST', '/v1/events');
-    return this.#transport.request(request).then(
-      (res) => classifyResponse(res, label, this.#secrets),
-      (err: unknown) => ({
-        type: 'retry' as const,
-        error: networkError(err, label, this.#secrets),
-        retryAfter: undefined,
-      }),
-    );
   }
 
   /** A GET with the client's auth and timeout, retrying transient failures `readRetries` times. */

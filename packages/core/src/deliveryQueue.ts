@@ -54,6 +54,32 @@ export interface DeliveryQueueHooks {
   dropped(event: QueuedEvent, reason: DropReason): void;
   /** The queue went from idle to holding unsettled events (true), or back (false). */
   busy(busy: boolean): void;
+  /** An event was delivered, with the API's answer (the delivery worker reports it to the app's thread). */
+  delivered?(event: QueuedEvent, body: string): void;
+}
+
+/**
+ * What the client asks of its delivery pipeline: the in-thread `DeliveryQueue`, or the
+ * app-thread end of `delivery: 'worker'` (worker/workerDelivery.ts). Both keep the same
+ * accounting: accepted = delivered + dropped + queued + inFlight, at every moment.
+ */
+export interface Pipeline {
+  readonly state: PipelineState;
+  /** Events queued or in flight. */
+  readonly unsettled: number;
+  /** True while the pipeline cannot make progress without outside help (401/429). */
+  readonly paused: boolean;
+  add(id: string, body: string, bytes: number, deferred: Deferred | undefined, now?: number): void;
+  flush(): Promise<void>;
+  /**
+   * Stops for good and returns what is left (dropped with reason `shutdown`), synchronously.
+   * `flushFor`: ms it may still spend delivering first, blocking (only a worker can: the
+   * process's `exit` allows nothing asynchronous on the app's thread).
+   */
+  stop(flushFor?: number): UndeliveredEvent[];
+  stats(): Omit<DeliveryStats, 'unrecorded'>;
+  /** A new API key: every later request carries it, and a pipeline paused by a 401 resumes. */
+  setApiKey(apiKey: string): void;
 }
 
 interface FlushWaiter {
@@ -71,7 +97,7 @@ const noop = () => {};
  * not one retry per event) and exact accounting:
  * accepted = delivered + dropped + queued + inFlight, at every moment.
  */
-export class DeliveryQueue {
+export class DeliveryQueue implements Pipeline {
   readonly #opts: QueueOptions;
   readonly #hooks: DeliveryQueueHooks;
   readonly #queue = new Deque<QueuedEvent>();
@@ -141,13 +167,22 @@ export class DeliveryQueue {
    * Takes an accepted event. Full queue: dropped with `queue_full` at once; with a spool it
    * waits on disk instead ("spilled"), and only a full spool drops it (`spool_full`).
    */
-  add(id: string, body: string, bytes: number, deferred: Deferred | undefined, now = Date.now()): void {
+  add(
+    id: string,
+    body: string,
+    bytes: number,
+    deferred: Deferred | undefined,
+    now = Date.now(),
+    seq = this.#seq + 1,
+  ): void {
+    // `seq`: the delivery worker numbers events as the app's thread did, to report on them by it.
+    this.#seq = seq;
     const event: QueuedEvent = {
       id,
       body,
       bytes,
       enqueuedAt: now,
-      seq: ++this.#seq,
+      seq,
       attempts: 0,
       settled: false,
       held: false,
@@ -212,9 +247,14 @@ export class DeliveryQueue {
     return promise;
   }
 
-  /** After a 401: the app has a new key, try again now. */
-  resumeIfUnauthorized(): void {
+  /** After a 401: the app has a new key (the client's headers already carry it), try again now. */
+  setApiKey(_apiKey: string): void {
     if (this.#state === 'unauthorized') this.#resume();
+  }
+
+  /** Bytes of the events in flight. */
+  get inFlightBytes(): number {
+    return this.#heldBytes - this.#queuedBytes;
   }
 
   /** True while the pipeline cannot make progress without outside help (401/429). */
@@ -313,6 +353,7 @@ export class DeliveryQueue {
         if (event.slot !== undefined) this.#spool?.ack(event.slot, event.id);
         this.#settle(event);
         event.deferred?.resolve(outcome.body);
+        this.#hooks.delivered?.(event, outcome.body);
         this.#healthy();
         break;
       case 'reject':
@@ -510,7 +551,7 @@ export class DeliveryQueue {
 }
 
 /** Rebuilds the event from its serialized body, for onDrop and shutdown reports. */
-export function toUndelivered(event: QueuedEvent): UndeliveredEvent {
+export function toUndelivered(event: Pick<QueuedEvent, 'id' | 'body' | 'attempts'>): UndeliveredEvent {
   return { id: event.id, event: JSON.parse(event.body), attempts: event.attempts };
 }
 

@@ -18,7 +18,8 @@ export type AuditLedgeErrorCode =
   | 'AL_ERR_INVALID_RESPONSE'
   | 'AL_ERR_MAPPER'
   | 'AL_ERR_SPOOL'
-  | 'AL_ERR_SPOOL_LOCKED';
+  | 'AL_ERR_SPOOL_LOCKED'
+  | 'AL_ERR_WORKER';
 
 export interface AuditLedgeErrorOptions {
   status?: number;

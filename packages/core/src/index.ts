@@ -39,5 +39,6 @@ export type {
   UndeliveredEvent,
   UnrecordedReason,
   Usage,
+  WorkerStats,
 } from './types.js';
 export { validateEvent } from './validate.js';

@@ -85,12 +85,29 @@ export interface ClientOptions {
    * dropped with `spool_full`. See the README's "Durable delivery" section. @default none (memory only)
    */
   spool?: SpoolOptions | undefined;
+  /**
+   * Where the background queue delivers from. `'thread'`: the app's thread, as every event's HTTP
+   * request. `'worker'`: a worker thread of its own owns the queue, the HTTP pool, retries and
+   * backoff; the app's thread only validates, serializes and hands events over (about a third
+   * less of its CPU per delivered event, bench/RESULTS.md), which pays when the machine has a
+   * core to spare for it. `stats()`, `onError`, `onDrop`, `log()`, `flush()` and `shutdown()`
+   * behave the same; at process `exit` it can still deliver, blocking for at most
+   * `exitFlushTimeout`. Not with a custom `transport` or a `spool` (they run on the app's
+   * thread). See the README's "Delivery from a worker thread".
+   * @default process.env.AUDITLEDGE_DELIVERY ?? 'thread'
+   */
+  delivery?: 'thread' | 'worker' | undefined;
+  /**
+   * The delivery worker's script, for bundled apps: the file `@auditledge/core/worker` resolves
+   * to (`require.resolve('@auditledge/core/worker')`, or a copy of it shipped next to the bundle).
+   * @default the worker script next to core's own files
+   */
+  workerEntry?: string | URL | undefined;
 }
 
-export type ResolvedOptions = Required<
-  Omit<ClientOptions, 'onError' | 'onDrop' | 'logger' | 'transport' | 'userAgent' | 'spool'>
-> &
-  Pick<ClientOptions, 'onError' | 'onDrop' | 'logger' | 'transport' | 'userAgent' | 'spool'>;
+type OptionalOption = 'onError' | 'onDrop' | 'logger' | 'transport' | 'userAgent' | 'spool' | 'workerEntry';
+export type ResolvedOptions = Required<Omit<ClientOptions, OptionalOption>> &
+  Pick<ClientOptions, OptionalOption>;
 
 export const defaults = {
   baseUrl: 'https://api.auditledge.com',
@@ -109,9 +126,10 @@ export const defaults = {
   authRetryInterval: 30_000,
   quotaRetryInterval: 60_000,
   exitFlushTimeout: 5_000,
+  delivery: 'thread',
 } as const satisfies Partial<ResolvedOptions>;
 
-type NumericOption = Exclude<keyof typeof defaults, 'baseUrl'>;
+type NumericOption = Exclude<keyof typeof defaults, 'baseUrl' | 'delivery'>;
 const MAX_TIMER = 2_147_483_647;
 const TIMER_OPTIONS = new Set<NumericOption>([
   'timeout',
@@ -162,6 +180,14 @@ export function resolveOptions(options: ClientOptions = {}): ResolvedOptions {
     }
   }
   if (options.spool !== undefined) resolved.spool = resolveSpoolOptions(options.spool);
+  resolved.delivery = resolveDelivery(options);
+  if (
+    options.workerEntry !== undefined &&
+    !(typeof options.workerEntry === 'string' && options.workerEntry !== '') &&
+    !(options.workerEntry instanceof URL)
+  ) {
+    throw new AuditLedgeValidationError('options.workerEntry', 'must be a file path or a file: URL');
+  }
   const envBase = process.env.AUDITLEDGE_BASE_URL;
   resolved.baseUrl = options.baseUrl ?? (envBase ? envBase : defaults.baseUrl);
   let url: URL;
@@ -182,6 +208,33 @@ export function resolveOptions(options: ClientOptions = {}): ResolvedOptions {
     );
   }
   return resolved;
+}
+
+/**
+ * `delivery`, or else `AUDITLEDGE_DELIVERY`. A custom transport or a spool runs on the app's
+ * thread: asked for explicitly with them, the worker is refused; set by the environment, it is
+ * not used for that client.
+ */
+function resolveDelivery(options: ClientOptions): 'thread' | 'worker' {
+  const explicit = options.delivery;
+  if (explicit !== undefined && explicit !== 'thread' && explicit !== 'worker') {
+    throw new AuditLedgeValidationError('options.delivery', "must be 'thread' or 'worker'");
+  }
+  const inThreadOnly =
+    options.transport !== undefined ? 'transport' : options.spool !== undefined ? 'spool' : undefined;
+  if (explicit === 'worker' && inThreadOnly !== undefined) {
+    throw new AuditLedgeValidationError(
+      'options.delivery',
+      `'worker' cannot be combined with options.${inThreadOnly}, which runs on the app's thread`,
+    );
+  }
+  if (explicit !== undefined) return explicit;
+  const env = process.env.AUDITLEDGE_DELIVERY;
+  if (env === undefined || env === '') return 'thread';
+  if (env !== 'thread' && env !== 'worker') {
+    throw new AuditLedgeError('AL_ERR_CONFIG', "AUDITLEDGE_DELIVERY must be 'thread' or 'worker'");
+  }
+  return inThreadOnly === undefined ? env : 'thread';
 }
 
 /** Reads the key from the argument or `AUDITLEDGE_API_KEY` and checks it can go in a header. */

@@ -1,5 +1,5 @@
 import { writeSync } from 'node:fs';
-import type { DeliveryQueue } from './deliveryQueue.js';
+import type { Pipeline } from './deliveryQueue.js';
 import { AuditLedgeError } from './errors.js';
 import type { ExitHooks } from './lifetime.js';
 import type { ErrorContext, ResolvedOptions } from './options.js';
@@ -10,7 +10,7 @@ export interface ExitClient {
   readonly options: ResolvedOptions;
   /** A spool keeps what the process ends without: the next client on its directory delivers it. */
   readonly spooled: boolean;
-  queue(): DeliveryQueue;
+  queue(): Pipeline;
   /** Whether `shutdown()` was called. */
   closed(): boolean;
   flush(timeout: number): Promise<void>;
@@ -51,10 +51,17 @@ export class ProcessExit implements ExitHooks {
     });
   }
 
-  /** `exit` allows no more I/O: what is still undelivered goes to onDrop now, synchronously. */
+  /**
+   * `exit` allows no more I/O on this thread: what is still undelivered goes to onDrop now,
+   * synchronously. A delivery worker can still deliver meanwhile: this thread blocks for it, for
+   * what is left of `exitFlushTimeout` (all of it after a `process.exit()`, which skips `beforeExit`).
+   */
   exit(): void {
     const queue = this.#client.queue();
-    if (queue.state !== 'closed') this.#lost(queue.stop().length);
+    if (queue.state === 'closed') return;
+    const budget = this.#client.options.exitFlushTimeout;
+    const flushFor = queue.paused ? 0 : Math.max(0, (this.#deadline ?? Date.now() + budget) - Date.now());
+    this.#lost(queue.stop(flushFor).length);
   }
 
   #giveUp(): void {

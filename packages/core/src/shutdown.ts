@@ -1,4 +1,4 @@
-import type { DeliveryQueue } from './deliveryQueue.js';
+import type { Pipeline } from './deliveryQueue.js';
 import { raceTimeout } from './timeouts.js';
 import type { Transport } from './transport.js';
 import type { Logger, ShutdownReport } from './types.js';
@@ -8,7 +8,7 @@ import type { Logger, ShutdownReport } from './types.js';
  * transport, and reports what is left.
  */
 export async function drainAndStop(
-  queue: DeliveryQueue,
+  queue: Pipeline,
   transport: Transport,
   logger: Logger | undefined,
   timeout: number,

@@ -193,6 +193,19 @@ export interface DeliveryStats {
   state: PipelineState;
   /** Only with the `spool` option: the state of the on-disk spool. */
   spool?: SpoolStats | undefined;
+  /** Only with `delivery: 'worker'`: the delivery worker. */
+  worker?: WorkerStats | undefined;
+}
+
+export interface WorkerStats {
+  /**
+   * `running`; `failed` once it crashed or was terminated (what it held, and every later event,
+   * then goes through an in-thread queue, reported to onError as `AL_ERR_WORKER`); `stopped`
+   * after `shutdown()`.
+   */
+  state: 'running' | 'failed' | 'stopped';
+  /** Events handed to the in-thread queue when the worker failed (they may be delivered twice; the Idempotency-Key makes that harmless). */
+  fellBack: number;
 }
 
 export type PipelineState =

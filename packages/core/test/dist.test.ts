@@ -105,7 +105,7 @@ describe('subpaths for resolvers without exports support', () => {
     .map((key) => key.slice(2));
 
   test('there are subpaths to check', () => {
-    expect(subpaths).toEqual(['adapter', 'testing']);
+    expect(subpaths).toEqual(['adapter', 'testing', 'worker']);
   });
 
   test.each(subpaths)('%s/package.json points at the files exports names, and is published', (sub) => {

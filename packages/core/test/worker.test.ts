@@ -1,0 +1,175 @@
+// `delivery: 'worker'`: what only the worker mode does. Everything else it shares with in-thread
+// delivery is the whole core suite, run a second time with AUDITLEDGE_DELIVERY=worker (the
+// `core (worker)` vitest project).
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import { type ScriptedApi, startScriptedApi } from '../../../test/support/scriptedApi.js';
+import {
+  AuditLedge,
+  type AuditLedgeError,
+  AuditLedgeValidationError,
+  type ErrorContext,
+} from '../src/index.js';
+import { EVENT, runScript } from './childScript.js';
+import { client, event, expectInvariant, KEY } from './helpers.js';
+
+const builtWorker = fileURLToPath(new URL('../dist/deliveryWorker.js', import.meta.url));
+
+let api: ScriptedApi | undefined;
+let audit: AuditLedge | undefined;
+afterEach(async () => {
+  await audit?.shutdown({ timeout: 0 });
+  audit = undefined;
+  await api?.close();
+  api = undefined;
+});
+
+const childOpts = (extra = '') =>
+  `{ baseUrl: ${JSON.stringify(api!.url)}, delivery: 'worker', flushAt: 1${extra} }`;
+
+describe("delivery: 'worker'", () => {
+  test('delivers from another thread: the API gets the event while the app thread is blocked', async () => {
+    let arrived = 0;
+    api = await startScriptedApi(() => {
+      arrived = Date.now();
+      return undefined;
+    });
+    // The child blocks its only JS thread for 3 s right after handing the event over: an
+    // in-thread client could not send it before the block ends.
+    const out = await runScript(
+      'esm',
+      `const audit = new AuditLedge('al_child', ${childOpts()});
+       audit.enqueue(${EVENT});
+       await new Promise((r) => setImmediate(r));
+       const from = Date.now();
+       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3000);
+       console.log(JSON.stringify({ from, to: Date.now(), stats: audit.stats() }));
+       await audit.shutdown();`,
+    );
+    expect(out.stderr).toBe('');
+    const { from, to, stats } = JSON.parse(out.stdout) as {
+      from: number;
+      to: number;
+      stats: { delivered: number };
+    };
+    expect(api.stored).toHaveLength(1);
+    expect(arrived).toBeGreaterThan(from);
+    expect(arrived).toBeLessThan(to);
+    // Counted on the app's thread only once it ran again and heard from the worker.
+    expect(stats.delivered).toBe(0);
+  });
+
+  test('process.exit() right after enqueue() still delivers: the exit waits for the worker', async () => {
+    api = await startScriptedApi();
+    const out = await runScript(
+      'cjs',
+      `const audit = new AuditLedge('al_child', ${childOpts(', flushAt: 1000, flushInterval: 60000')});
+       for (let i = 0; i < 50; i++) audit.enqueue(${EVENT});
+       process.exit(0);`,
+    );
+    expect(out).toMatchObject({ code: 0, stderr: '' });
+    expect(api.received.filter((r) => r.method === 'POST')).toHaveLength(50);
+  });
+
+  test('the wait at exit is bounded by exitFlushTimeout, and what is left is heard of', async () => {
+    api = await startScriptedApi(() => 'stall');
+    const out = await runScript(
+      'esm',
+      `const audit = new AuditLedge('al_child', ${childOpts(', exitFlushTimeout: 300')});
+       audit.enqueue(${EVENT});
+       audit.enqueue(${EVENT});
+       process.exit(0);`,
+      10_000,
+    );
+    // Not killed: it ended on its own, and said what it could not deliver.
+    expect(out.code).toBe(0);
+    expect(out.stderr).toContain('[AUDITLEDGE_UNDELIVERED_AT_EXIT]');
+    expect(out.stderr).toContain('2 audit events were still undelivered');
+  });
+
+  test('a worker that dies hands its events to an in-thread queue: nothing lost, counted, reported', async () => {
+    // Nothing the worker sends gets an answer; it crashes 400 ms after it starts.
+    let crashed = false;
+    api = await startScriptedApi(() => (crashed ? undefined : 'stall'));
+    const dir = mkdtempSync(join(tmpdir(), 'auditledge-worker-'));
+    const crashing = join(dir, 'crashingWorker.mjs');
+    writeFileSync(
+      crashing,
+      `await import(${JSON.stringify(pathToFileURL(builtWorker).href)});
+       setTimeout(() => { throw new Error('worker boom'); }, 400);`,
+    );
+    const errors: [AuditLedgeError, ErrorContext][] = [];
+    audit = client(api.url, {
+      delivery: 'worker',
+      workerEntry: crashing,
+      flushAt: 1,
+      onError: (error, context) => {
+        errors.push([error, context]);
+        crashed ||= error.code === 'AL_ERR_WORKER';
+      },
+    });
+    const awaited = audit.log(event(1));
+    audit.enqueue(event(2));
+    audit.enqueue(event(3));
+    await awaited; // resolved by the in-thread queue after the crash
+    await audit.flush();
+    const stats = audit.stats();
+    expect(stats.worker).toEqual({ state: 'failed', fellBack: 3 });
+    expect(stats).toMatchObject({ accepted: 3, delivered: 3, queued: 0, inFlight: 0 });
+    expect(api.stored.map((e) => (e.resource as { id: string }).id).sort()).toEqual([
+      'inv_1',
+      'inv_2',
+      'inv_3',
+    ]);
+    const failure = errors.find(([e]) => e.code === 'AL_ERR_WORKER');
+    expect(failure?.[0].message).toMatch(/worker boom.*3 undelivered event/);
+    // Later events go in-thread too.
+    audit.enqueue(event(4));
+    await audit.flush();
+    expect(audit.stats()).toMatchObject({ accepted: 4, delivered: 4 });
+    expectInvariant(audit);
+  });
+
+  test('workerEntry: the CJS build of the worker, named by path, works for an ESM app too', async () => {
+    api = await startScriptedApi();
+    audit = client(api.url, {
+      delivery: 'worker',
+      workerEntry: fileURLToPath(new URL('../dist/deliveryWorker.cjs', import.meta.url)),
+    });
+    await audit.log(event(1));
+    expect(audit.stats()).toMatchObject({ delivered: 1, worker: { state: 'running', fellBack: 0 } });
+  });
+
+  test('errors the worker builds reach onError with their code, and never hold the key', async () => {
+    api = await startScriptedApi(() => ({
+      status: 401,
+      body: { error: { code: 'unauthorized', message: `bad key ${KEY}` } },
+    }));
+    const errors: AuditLedgeError[] = [];
+    audit = client(api.url, { delivery: 'worker', onError: (error) => void errors.push(error) });
+    audit.enqueue(event(1));
+    await vi.waitFor(() => expect(audit!.stats().state).toBe('unauthorized'));
+    const unauthorized = errors.find((e) => e.code === 'AL_ERR_UNAUTHORIZED');
+    expect(unauthorized?.status).toBe(401);
+    expect(JSON.stringify(errors.map((e) => [e.message, String(e.cause)]))).not.toContain(KEY);
+  });
+
+  test('bad delivery options are refused, naming the option', () => {
+    expect(() => new AuditLedge(KEY, { delivery: 'threads' as never })).toThrow(
+      expect.objectContaining({ field: 'options.delivery' }),
+    );
+    expect(
+      () =>
+        new AuditLedge(KEY, {
+          delivery: 'worker',
+          transport: { request: async () => ({ status: 201, headers: {}, body: '{}' }) },
+        }),
+    ).toThrow(/options\.delivery.*options\.transport/);
+    expect(() => new AuditLedge(KEY, { delivery: 'worker', workerEntry: 42 as never })).toThrow(
+      AuditLedgeValidationError,
+    );
+  });
+});
