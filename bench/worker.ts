@@ -210,7 +210,7 @@ export async function worker(): Promise<{ report: string }> {
     const vsThread = rounds.worker.map((r, i) => r.rps / inThread[i]!.rps);
     const wins = median(vsThread) > 1;
     out.push(
-      `- saturation, the issue's condition for making it the default: \`delivery: 'worker'\` at ${pct(median(vsThread))} of in-thread req/s (rounds ${pct(Math.min(...vsThread))} to ${pct(Math.max(...vsThread))}): ${
+      `- saturation, the issue's condition${active === false ? ' (says nothing in this run: the worker did not run)' : ''} for making it the default: \`delivery: 'worker'\` at ${pct(median(vsThread))} of in-thread req/s (rounds ${pct(Math.min(...vsThread))} to ${pct(Math.max(...vsThread))}): ${
         wins ? 'ahead' : 'not ahead'
       } on this ${os.cpus().length}-core machine`,
     );
