@@ -2,7 +2,7 @@
 // saturation.svg next to it) with the machine, Node and package versions and the command.
 // Exits non-zero only when a benchmark crashes; missed goals are reported, not fatal.
 //
-//   pnpm bench          (full, ~15 min)
+//   pnpm bench          (full, ~20 min)
 //   pnpm bench:quick    (CI, about a minute)
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { outage } from './outage.js';
 import { reads } from './reads.js';
 import { saturation } from './saturation.js';
 import { scanIndex } from './scanIndex.js';
+import { worker } from './worker.js';
 
 /**
  * What RESULTS.md holds from its `HAND_WRITTEN` marker on (the analysis, prototypes' sections):
@@ -56,6 +57,7 @@ const benchmarks: Array<[string, () => Promise<{ report: string }>]> = [
   ['ingest', ingest],
   ['reads', reads],
   ['scan index', async () => ({ report: scanIndex() })],
+  ['worker delivery', worker],
 ];
 
 for (const [name, run] of benchmarks) {

@@ -2,11 +2,11 @@
 // Talks to the parent over IPC:
 //   -> { type: 'ready', port } | { type: 'unavailable', reason } | { type: 'sample', ... } (every BENCH_SAMPLE_MS;
 //      with BENCH_SAMPLE_GC=1 and --expose-gc, each sample also forces a full GC and reports the heap after it)
-//   <- { type: 'stats' } -> { type: 'stats', pipeline, memory }
+//   <- { type: 'stats' } -> { type: 'stats', pipeline, memory, cpu, mainCpu, threads }
 //   <- { type: 'flush', ms } -> { type: 'flushed', pipeline } (delivers what is queued, bounded by ms)
 //   <- { type: 'exit' } (exits cleanly, so --cpu-prof writes its profile)
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { type AppConfig, buildApp, MissingAdapterError } from './apps.js';
 
 const config = JSON.parse(process.env.BENCH_APP ?? '{}') as AppConfig;
@@ -64,6 +64,7 @@ process.on('message', async (msg: { type: string; ms?: number }) => {
       memory: process.memoryUsage(),
       cpu: process.cpuUsage(),
       mainCpu: mainThreadCpu(),
+      threads: threadCount(),
     });
   if (msg.type === 'flush') {
     const deadline = Date.now() + (msg.ms ?? 10_000);
@@ -91,6 +92,15 @@ function mainThreadCpu(): number | undefined {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // utime and stime are fields 14 and 15 of stat(5); fields[0] here is field 3.
     return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
+}
+
+/** This process's OS threads (Linux; undefined elsewhere): a worker thread adds one. */
+function threadCount(): number | undefined {
+  try {
+    return readdirSync('/proc/self/task').length;
   } catch {
     return undefined;
   }

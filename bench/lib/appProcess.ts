@@ -24,6 +24,8 @@ export interface AppStats {
   cpu: NodeJS.CpuUsage;
   /** Its main thread's CPU time so far (µs, 10 ms ticks; Linux only). */
   mainCpu?: number;
+  /** Its OS threads now (main, V8's platform threads, libuv's pool once used, workers; Linux only). */
+  threads?: number;
 }
 
 export interface AppProcess {

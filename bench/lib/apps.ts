@@ -8,7 +8,6 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { AuditLedge, type ClientOptions, type Transport } from '@auditledge/core';
 import type { Middleware as KoaMiddleware } from 'koa';
-import { type WorkerMode, workerTransport } from './workerTransport.js';
 
 export type Framework = 'express' | 'koa' | 'fastify' | 'nestjs-express' | 'nestjs-fastify';
 export const frameworks: Framework[] = ['express', 'koa', 'fastify', 'nestjs-express', 'nestjs-fastify'];
@@ -42,9 +41,21 @@ export interface AppConfig {
   spoolDir?: string;
   /** For `baseline`: the root of another checkout of this repo, built (its packages' dist are loaded). */
   baseline?: string;
-  /** PROTOTYPE (bench/workerProto.ts): `delivery` with its HTTP work on a worker thread. */
-  worker?: WorkerMode;
+  /**
+   * For `delivery`: the client's `delivery` option, where its queue, HTTP pool and retries run
+   * (bench/worker.ts). Any framework. @default the client's own default
+   */
+  delivery?: Delivery;
 }
+
+export type Delivery = 'thread' | 'worker';
+
+/**
+ * `ClientOptions` with `delivery`, which core's worker mode (being built in packages/core) adds to
+ * `ClientOptions` itself; this intersection can go once it has. A build of core without it ignores
+ * the key and delivers in-thread: bench/worker.ts checks for the worker thread (`AppStats.threads`).
+ */
+type WithDelivery = ClientOptions & { delivery?: Delivery | undefined };
 
 /** Thrown when an adapter package does not export its entry point yet. */
 export class MissingAdapterError extends Error {}
@@ -119,10 +130,13 @@ async function makeClient(config: AppConfig): Promise<AuditLedge> {
     return new core.AuditLedge('al_bench', { transport: noopTransport });
   }
   if (!config.sinkUrl) throw new Error('delivery needs sinkUrl');
-  const worker: ClientOptions = config.worker
-    ? { transport: workerTransport(config.sinkUrl, config.worker, config.client?.concurrency ?? 64) }
-    : {};
-  return new AuditLedge('al_bench', { baseUrl: config.sinkUrl, ...config.client, ...spool, ...worker });
+  const options: WithDelivery = {
+    baseUrl: config.sinkUrl,
+    ...config.client,
+    ...spool,
+    ...(config.delivery ? { delivery: config.delivery } : {}),
+  };
+  return new AuditLedge('al_bench', options);
 }
 
 /** The naive approach: one unpooled `fetch` per audited request, fire and forget. */

@@ -140,7 +140,8 @@ export async function openLoad(options: OpenLoadOptions): Promise<LoadResult> {
     };
     tick();
   });
-  await Promise.race([Promise.all(pending), new Promise((r) => setTimeout(r, 10_000))]);
+  // Unref'd: the bound on stragglers must not keep a finished script alive for its 10 s.
+  await Promise.race([Promise.all(pending), new Promise((r) => setTimeout(r, 10_000).unref())]);
   const elapsed = (performance.now() - started) / 1000 - (options.warmup ?? 1);
   await pool.destroy();
   return {
