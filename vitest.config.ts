@@ -60,18 +60,18 @@ export default defineConfig({
     hookTimeout: 20_000,
     projects: [
       project('core', 'packages/core'),
-      // The whole core suite again with every client delivering from a worker thread (the
-      // option's default comes from AUDITLEDGE_DELIVERY; clients with a custom transport or a
-      // spool stay in-thread, which those options require). The worker is core's built
-      // dist/deliveryWorker.js: `npm test` builds first.
+      // The whole core suite again with every client delivering from the app's thread (the
+      // default is a delivery worker, core's built dist/deliveryWorker.js, so `npm test` builds
+      // first; AUDITLEDGE_DELIVERY sets the default; clients with a custom transport or a spool
+      // deliver in-thread in both).
       {
         extends: true as const,
         test: {
-          name: 'core (worker)',
+          name: 'core (thread)',
           root: 'packages/core',
           include: ['**/*.test.ts'],
           exclude: ['**/node_modules/**', '**/dist/**'],
-          env: { AUDITLEDGE_DELIVERY: 'worker' },
+          env: { AUDITLEDGE_DELIVERY: 'thread' },
         },
       },
       project('express', 'packages/express'),

@@ -48,14 +48,7 @@ export interface AppConfig {
   delivery?: Delivery;
 }
 
-export type Delivery = 'thread' | 'worker';
-
-/**
- * `ClientOptions` with `delivery`, which core's worker mode (being built in packages/core) adds to
- * `ClientOptions` itself; this intersection can go once it has. A build of core without it ignores
- * the key and delivers in-thread: bench/worker.ts checks for the worker thread (`AppStats.threads`).
- */
-type WithDelivery = ClientOptions & { delivery?: Delivery | undefined };
+export type Delivery = NonNullable<ClientOptions['delivery']>;
 
 /** Thrown when an adapter package does not export its entry point yet. */
 export class MissingAdapterError extends Error {}
@@ -130,7 +123,7 @@ async function makeClient(config: AppConfig): Promise<AuditLedge> {
     return new core.AuditLedge('al_bench', { transport: noopTransport });
   }
   if (!config.sinkUrl) throw new Error('delivery needs sinkUrl');
-  const options: WithDelivery = {
+  const options: ClientOptions = {
     baseUrl: config.sinkUrl,
     ...config.client,
     ...spool,

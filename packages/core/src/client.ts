@@ -45,7 +45,7 @@ import type {
 } from './types.js';
 import { uuidv7 } from './uuid.js';
 import { type EventPayload, toPayload } from './validate.js';
-import { defaultWorkerEntry } from './worker/entry.js';
+import { resolveWorkerEntry } from './worker/entry.js';
 import { type DroppedEvent, WorkerDelivery } from './worker/workerDelivery.js';
 
 const noop = () => {};
@@ -116,6 +116,7 @@ export class AuditLedge {
     this.#transport =
       o.transport ??
       createHttpTransport({ baseUrl: o.baseUrl, connections: o.concurrency, connectTimeout: o.timeout });
+    const workerEntry = o.delivery === 'worker' ? resolveWorkerEntry(o.workerEntry) : undefined;
     // Last before the queue: it takes the directory's lock, so nothing after it may throw.
     this.#spool =
       o.spool === undefined
@@ -164,10 +165,10 @@ export class AuditLedge {
         this.#spool,
       );
     this.#queue =
-      o.delivery === 'worker'
+      workerEntry !== undefined
         ? new WorkerDelivery(
             {
-              entry: o.workerEntry ?? defaultWorkerEntry(),
+              entry: workerEntry,
               baseUrl: o.baseUrl,
               timeout: o.timeout,
               flushAt: o.flushAt,

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { AuditLedgeError, AuditLedgeValidationError } from './errors.js';
 import { resolveSpoolOptions } from './spool/options.js';
 import type { SpoolOptions } from './spool/spool.js';
@@ -86,15 +87,17 @@ export interface ClientOptions {
    */
   spool?: SpoolOptions | undefined;
   /**
-   * Where the background queue delivers from. `'thread'`: the app's thread, as every event's HTTP
-   * request. `'worker'`: a worker thread of its own owns the queue, the HTTP pool, retries and
-   * backoff; the app's thread only validates, serializes and hands events over (about a third
-   * less of its CPU per delivered event, bench/RESULTS.md), which pays when the machine has a
-   * core to spare for it. `stats()`, `onError`, `onDrop`, `log()`, `flush()` and `shutdown()`
-   * behave the same; at process `exit` it can still deliver, blocking for at most
-   * `exitFlushTimeout`. Not with a custom `transport` or a `spool` (they run on the app's
-   * thread). See the README's "Delivery from a worker thread".
-   * @default process.env.AUDITLEDGE_DELIVERY ?? 'thread'
+   * Where the background queue delivers from. `'worker'`: a worker thread (one per process,
+   * shared by its clients) owns the queue, the HTTP pool, retries and backoff; the app's thread
+   * only validates, serializes and hands events over. `'thread'`: the app's thread sends every
+   * event itself. Measured here (bench/RESULTS.md section 10), the worker leaves the app's
+   * thread about a sixth of the CPU per delivered event and the app about a third more
+   * requests per second at saturation, even on 2 cores. `stats()`, `onError`, `onDrop`, `log()`,
+   * `flush()` and `shutdown()` behave the same; at process `exit` the worker can still deliver,
+   * the app's thread blocking for at most `exitFlushTimeout`. A custom `transport` or a `spool`
+   * runs on the app's thread: with either, the default is `'thread'` (and `'worker'` is refused).
+   * See the README's "Delivery from a worker thread".
+   * @default process.env.AUDITLEDGE_DELIVERY ?? 'worker'
    */
   delivery?: 'thread' | 'worker' | undefined;
   /**
@@ -126,7 +129,7 @@ export const defaults = {
   authRetryInterval: 30_000,
   quotaRetryInterval: 60_000,
   exitFlushTimeout: 5_000,
-  delivery: 'thread',
+  delivery: 'worker',
 } as const satisfies Partial<ResolvedOptions>;
 
 type NumericOption = Exclude<keyof typeof defaults, 'baseUrl' | 'delivery'>;
@@ -188,6 +191,12 @@ export function resolveOptions(options: ClientOptions = {}): ResolvedOptions {
   ) {
     throw new AuditLedgeValidationError('options.workerEntry', 'must be a file path or a file: URL');
   }
+  if (options.workerEntry !== undefined && !existsSync(options.workerEntry)) {
+    throw new AuditLedgeValidationError(
+      'options.workerEntry',
+      `names no file (${String(options.workerEntry)})`,
+    );
+  }
   const envBase = process.env.AUDITLEDGE_BASE_URL;
   resolved.baseUrl = options.baseUrl ?? (envBase ? envBase : defaults.baseUrl);
   let url: URL;
@@ -211,9 +220,9 @@ export function resolveOptions(options: ClientOptions = {}): ResolvedOptions {
 }
 
 /**
- * `delivery`, or else `AUDITLEDGE_DELIVERY`. A custom transport or a spool runs on the app's
- * thread: asked for explicitly with them, the worker is refused; set by the environment, it is
- * not used for that client.
+ * `delivery`, or else `AUDITLEDGE_DELIVERY`, or else the worker. A custom transport or a spool
+ * runs on the app's thread: asked for explicitly with them, the worker is refused; by the
+ * environment or the default, that client delivers in-thread.
  */
 function resolveDelivery(options: ClientOptions): 'thread' | 'worker' {
   const explicit = options.delivery;
@@ -230,11 +239,11 @@ function resolveDelivery(options: ClientOptions): 'thread' | 'worker' {
   }
   if (explicit !== undefined) return explicit;
   const env = process.env.AUDITLEDGE_DELIVERY;
-  if (env === undefined || env === '') return 'thread';
-  if (env !== 'thread' && env !== 'worker') {
+  if (env !== undefined && env !== '' && env !== 'thread' && env !== 'worker') {
     throw new AuditLedgeError('AL_ERR_CONFIG', "AUDITLEDGE_DELIVERY must be 'thread' or 'worker'");
   }
-  return inThreadOnly === undefined ? env : 'thread';
+  const preferred = env === 'thread' || env === 'worker' ? env : defaults.delivery;
+  return inThreadOnly === undefined ? preferred : 'thread';
 }
 
 /** Reads the key from the argument or `AUDITLEDGE_API_KEY` and checks it can go in a header. */

@@ -106,7 +106,8 @@ describe.each(['esm', 'cjs'] as const)('%s script', (kind) => {
     api = await startScriptedApi();
     const out = await runScript(
       kind,
-      `const audit = new AuditLedge('al_child', ${opts(`, onDrop: (e, reason) => process.stdout.write('dropped ' + e.event.resource.id + ' ' + reason + '\\n')`)});
+      // exitFlushTimeout 0: a delivery worker would otherwise still deliver it (worker.test.ts).
+      `const audit = new AuditLedge('al_child', ${opts(`, exitFlushTimeout: 0, onDrop: (e, reason) => process.stdout.write('dropped ' + e.event.resource.id + ' ' + reason + '\\n')`)});
        audit.enqueue(${EVENT});
        process.exit(3);`,
     );

@@ -2,6 +2,7 @@
 // delivery is the whole core suite, run a second time with AUDITLEDGE_DELIVERY=worker (the
 // `core (worker)` vitest project).
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -133,6 +134,41 @@ describe("delivery: 'worker'", () => {
     expectInvariant(audit);
   });
 
+  test('clients share the thread, not their queues: one shut down, the other still delivers', async () => {
+    api = await startScriptedApi();
+    const a = client(api.url, { delivery: 'worker' });
+    audit = client(api.url, { delivery: 'worker' });
+    await Promise.all([a.log(event(1)), audit.log(event(2))]);
+    expect((await a.shutdown()).delivered).toBe(1);
+    expect(a.stats().worker?.state).toBe('stopped');
+    await audit.log(event(3));
+    audit.enqueue(event(4));
+    await audit.flush();
+    expect(audit.stats()).toMatchObject({ accepted: 3, delivered: 3, worker: { state: 'running' } });
+    expect(a.stats()).toMatchObject({ accepted: 1, delivered: 1 });
+    expect(api.stored).toHaveLength(4);
+  });
+
+  test('bundled: the worker script bundled on its own by esbuild, as the README says, delivers', async () => {
+    api = await startScriptedApi();
+    // esbuild, as tsup (a dev dependency) has it.
+    const esbuild = createRequire(createRequire(import.meta.url).resolve('tsup'))('esbuild') as {
+      build(options: Record<string, unknown>): Promise<unknown>;
+    };
+    const outfile = join(mkdtempSync(join(tmpdir(), 'auditledge-bundle-')), 'auditledge-worker.cjs');
+    await esbuild.build({
+      entryPoints: [builtWorker],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      outfile,
+      logLevel: 'silent',
+    });
+    audit = client(api.url, { delivery: 'worker', workerEntry: outfile });
+    await audit.log(event(1));
+    expect(audit.stats()).toMatchObject({ delivered: 1, worker: { state: 'running', fellBack: 0 } });
+  });
+
   test('workerEntry: the CJS build of the worker, named by path, works for an ESM app too', async () => {
     api = await startScriptedApi();
     audit = client(api.url, {
@@ -170,6 +206,12 @@ describe("delivery: 'worker'", () => {
     ).toThrow(/options\.delivery.*options\.transport/);
     expect(() => new AuditLedge(KEY, { delivery: 'worker', workerEntry: 42 as never })).toThrow(
       AuditLedgeValidationError,
+    );
+    expect(() => new AuditLedge(KEY, { workerEntry: '/nonexistent/auditledge-worker.cjs' })).toThrow(
+      expect.objectContaining({
+        field: 'options.workerEntry',
+        message: expect.stringContaining('names no file'),
+      }),
     );
   });
 });

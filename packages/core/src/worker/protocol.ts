@@ -27,8 +27,13 @@ export interface WorkerQueueOptions {
   userAgent: string | undefined;
 }
 
+/**
+ * One client's session on the delivery worker: every client of a process that delivers from a
+ * worker shares one thread (per worker script), each with a queue, pool and channel of its own.
+ * Sent as `{ t: 'open', session }` to the thread, the port in the transfer list.
+ */
 export interface WorkerInit {
-  /** The worker's end of the channel. */
+  /** The worker's end of the client's channel. */
   port: MessagePort;
   /** [0]: set to 1 by the worker when it has answered a `stop` (the app's thread may be blocked on it). */
   signal: Int32Array;
@@ -36,7 +41,13 @@ export interface WorkerInit {
   options: WorkerQueueOptions;
 }
 
-/** App thread -> worker. */
+/** App thread -> the worker thread itself. */
+export interface OpenSession {
+  t: 'open';
+  session: WorkerInit;
+}
+
+/** App thread -> one session of the worker. */
 export type ToWorker =
   /** Events, flattened: seq, id, body, bytes, 1 if a `log()` awaits it (else 0), ... */
   | { t: 'events'; e: Array<number | string> }

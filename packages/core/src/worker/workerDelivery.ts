@@ -17,6 +17,7 @@ import type { DeliveryStats, DropReason, PipelineState, UndeliveredEvent } from 
 import {
   type FromWorker,
   fromErrorData,
+  type OpenSession,
   type Snapshot,
   type ToWorker,
   type WorkerInit,
@@ -65,7 +66,7 @@ export class WorkerDelivery implements Pipeline {
   readonly #hooks: WorkerDeliveryHooks;
   readonly #maxQueueSize: number;
   readonly #maxQueueBytes: number;
-  readonly #worker: Worker;
+  readonly #thread: DeliveryThread;
   readonly #port: MessagePort;
   readonly #signal = new Int32Array(new SharedArrayBuffer(4));
   /** Accepted events not yet settled, by seq (in seq order: a Map keeps insertion order). */
@@ -103,21 +104,17 @@ export class WorkerDelivery implements Pipeline {
     this.#maxQueueBytes = options.maxQueueBytes;
     const { entry, ...queueOptions } = options;
     const { port1, port2 } = new MessageChannel();
-    const init: WorkerInit = { port: port2, signal: this.#signal, apiKey, options: queueOptions };
-    // No inherited execArgv: the worker is plain JS and needs none of the app's loaders or
-    // preloads (under `--import tsx` it could not even start while this thread blocks at exit).
-    this.#worker = new Worker(entry, { workerData: init, transferList: [port2], execArgv: [] });
-    // Neither the thread nor its channel keeps the process alive: queued fire-and-forget events
-    // never do (DESIGN.md section 5); an awaited log(), flush() or shutdown() holds the process
-    // through the client's KeepAlive, and the process's end flushes through stop() below.
-    this.#worker.unref();
     this.#port = port1;
     port1.on('message', (message: FromWorker) => this.#receive(message));
+    // Neither the thread nor the channel keeps the process alive: queued fire-and-forget events
+    // never do (DESIGN.md section 5); an awaited log(), flush() or shutdown() holds the process
+    // through the client's KeepAlive, and the process's end flushes through stop() below.
     port1.unref();
-    this.#worker.on('error', (err) => this.#died(err));
-    this.#worker.on('exit', (code) => {
-      if (this.#workerState === 'running')
-        this.#died(new Error(`the delivery worker exited with code ${code}`));
+    this.#thread = joinThread(entry, this, {
+      port: port2,
+      signal: this.#signal,
+      apiKey,
+      options: queueOptions,
     });
   }
 
@@ -204,8 +201,8 @@ export class WorkerDelivery implements Pipeline {
     for (const [seq] of this.#held) this.#drop(seq, 'shutdown', 0);
     this.#undelivered = undefined;
     this.#workerState = 'stopped';
-    void this.#worker.terminate();
     this.#port.close();
+    leaveThread(this.#thread, this);
     return undelivered;
   }
 
@@ -341,7 +338,7 @@ export class WorkerDelivery implements Pipeline {
   }
 
   /** The worker crashed or was terminated: an in-thread queue takes over what it held, counted. */
-  #died(err: unknown): void {
+  died(err: unknown): void {
     if (this.#workerState !== 'running') return;
     this.#workerState = 'failed';
     this.#batch = [];
@@ -367,4 +364,48 @@ export class WorkerDelivery implements Pipeline {
     for (const event of held) fallback.add(event.id, event.body, event.bytes, event.deferred);
     if (this.#flushes.size > 0) fallback.flush().then(() => this.#releaseFlushes());
   }
+}
+
+/** The one delivery thread of a worker script, and the clients it serves. */
+interface DeliveryThread {
+  readonly key: string;
+  readonly worker: Worker;
+  readonly sessions: Set<WorkerDelivery>;
+}
+
+/** Every client of the process that delivers from a worker shares its thread (per script). */
+const threads = new Map<string, DeliveryThread>();
+
+function joinThread(entry: string | URL, session: WorkerDelivery, init: WorkerInit): DeliveryThread {
+  const key = entry instanceof URL ? entry.href : entry;
+  let thread = threads.get(key);
+  if (thread === undefined) {
+    // No inherited execArgv: the worker is plain JS and needs none of the app's loaders or
+    // preloads (under `--import tsx` it could not even start while the app's thread blocks at exit).
+    const worker = new Worker(entry, { execArgv: [] });
+    worker.unref();
+    const started: DeliveryThread = { key, worker, sessions: new Set() };
+    const died = (err: unknown) => {
+      if (threads.get(key) === started) threads.delete(key);
+      const sessions = [...started.sessions];
+      started.sessions.clear();
+      for (const s of sessions) s.died(err);
+    };
+    worker.on('error', died);
+    worker.on('exit', (code) => died(new Error(`the delivery worker exited with code ${code}`)));
+    threads.set(key, started);
+    thread = started;
+  }
+  thread.sessions.add(session);
+  const open: OpenSession = { t: 'open', session: init };
+  thread.worker.postMessage(open, [init.port]);
+  return thread;
+}
+
+/** A stopped client leaves its thread; the last one out ends it. */
+function leaveThread(thread: DeliveryThread, session: WorkerDelivery): void {
+  thread.sessions.delete(session);
+  if (thread.sessions.size > 0) return;
+  if (threads.get(thread.key) === thread) threads.delete(thread.key);
+  void thread.worker.terminate();
 }
