@@ -134,9 +134,8 @@ export class Spool {
   #pendingBytes = 0;
   #scheduled = false;
   #writing = false;
-  /** Bytes of the write under way, not yet in the active segment's size. */
-  #inflight = 0;
-  #inflightEntries: Entry[] = [];
+  /** The write under way (until its callback), which `close()` must not leave to the thread pool. */
+  #inflight: { buf: Buffer; at: number; entries: Entry[] } | undefined;
   #rotate = false;
   #closed = false;
   /** Spilled events in the batch not yet written, and written but not yet read back. */
@@ -311,41 +310,64 @@ export class Spool {
   }
 
   /**
-   * Stops for good: the batch still gathering is written synchronously (this runs at shutdown
-   * and at process `exit`, where no asynchronous I/O completes), then the lock is released.
-   * What is not acknowledged stays for the next client to replay.
+   * Stops for good: everything appended or acknowledged so far is on disk when it returns
+   * (and fsynced, unless the policy is `'never'`), written synchronously (this runs at shutdown
+   * and at process `exit`, where no asynchronous I/O completes); then the lock is released, and
+   * the next client may read the directory at once. What is not acknowledged stays for it to replay.
    */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     process.removeListener('exit', this.#onExit);
     clearTimeout(this.#fsyncTimer);
-    // Delivered while their own write is under way: that write cannot record it after close.
-    for (const e of this.#inflightEntries) if (e.slot.acked) this.#pendingAcks.push(e.id);
+    const inflight = this.#inflight;
+    let at = this.#active().size;
+    if (inflight !== undefined) {
+      // On a busy thread pool the write under way may land after the next client has read the
+      // directory (missing its acknowledgements, and the batch below past a hole): write the same
+      // bytes at the same place now. Whichever lands last, the file is the same.
+      at = inflight.at + inflight.buf.length;
+      this.#writeNow(inflight.buf, inflight.at, inflight.entries);
+      // Delivered while their own write was under way: only a record after it can say so now.
+      for (const e of inflight.entries) if (e.slot.acked) this.#pendingAcks.push(e.id);
+    }
     const batch = this.#takeBatch();
     if (batch !== undefined) {
       try {
         // A write under way keeps its fd and its place: this batch goes right after it.
-        if (!this.#writing) this.#maybeRotate(batch.buf.length, true);
-        const at = this.#active().size + this.#inflight;
-        const written = writeSync(this.#fd, batch.buf, 0, batch.buf.length, at);
-        if (written === batch.buf.length) this.#written(batch.entries, batch.buf.length, -1);
-        else
-          this.#failed(
-            batch.entries,
-            new Error(
-              `short write, ${written} of ${batch.buf.length} bytes: the disk is full or a file size limit is reached`,
-            ),
-          );
+        if (!this.#writing) {
+          this.#maybeRotate(batch.buf.length, true);
+          at = this.#active().size;
+        }
+        this.#writeNow(batch.buf, at, batch.entries);
       } catch (err) {
         this.#failed(batch.entries, err);
       }
     }
-    // A write still under way finishes on the thread pool and closes the fd itself (at exit, the OS does).
     if (!this.#writing) this.#closeFd(true);
+    else if (this.#opts.fsync !== 'never') {
+      // The write or fsync under way closes the fd when it is done: closed now, its number could
+      // go to another file before that write lands. So the policy's fsync is done here, on it.
+      try {
+        fsyncSync(this.#fd);
+      } catch {
+        // As in #closeFd: nothing left to do with an fd that will not sync.
+      }
+    }
     releaseLock(this.dir, this.#lockPath);
     this.#settleDurable(this.#order);
     for (const wake of this.#readWaiters.splice(0)) wake();
+  }
+
+  /** A write at `close()`: synchronous, and recorded at once. */
+  #writeNow(buf: Buffer, at: number, entries: Entry[]): void {
+    try {
+      const written = writeSync(this.#fd, buf, 0, buf.length, at);
+      if (written === buf.length) this.#written(entries, buf.length, -1);
+      else this.#failed(entries, shortWrite(written, buf.length));
+    } catch (err) {
+      this.#failed(entries, err);
+    }
   }
 
   #active(): Segment {
@@ -402,27 +424,19 @@ export class Spool {
       return;
     }
     this.#writing = true;
-    this.#inflight = buf.length;
-    this.#inflightEntries = entries;
-    const segment = this.#active();
-    write(this.#fd, buf, 0, buf.length, segment.size, (err, written) => {
-      this.#inflight = 0;
-      this.#inflightEntries = [];
-      const ok = err === null && written === buf.length;
-      if (ok) this.#written(entries, buf.length, firstSpilled);
-      else
-        this.#failed(
-          entries,
-          err ??
-            new Error(
-              `short write, ${written} of ${buf.length} bytes: the disk is full or a file size limit is reached`,
-            ),
-        );
+    const at = this.#active().size;
+    this.#inflight = { buf, at, entries };
+    write(this.#fd, buf, 0, buf.length, at, (err, written) => {
+      this.#inflight = undefined;
       if (this.#closed) {
+        // close() wrote these bytes again and recorded them: only the fd is left to close.
         this.#writing = false;
         this.#closeFd(false);
         return;
       }
+      const ok = err === null && written === buf.length;
+      if (ok) this.#written(entries, buf.length, firstSpilled);
+      else this.#failed(entries, err ?? shortWrite(written, buf.length));
       if (!ok) {
         this.#writing = false;
         this.#settleDurable(lastOrder);
@@ -662,6 +676,12 @@ function readAt(path: string, position: number, length: number): Promise<Buffer>
       else resolve(bytesRead === length ? buf : buf.subarray(0, bytesRead));
     });
   });
+}
+
+function shortWrite(written: number, length: number): Error {
+  return new Error(
+    `short write, ${written} of ${length} bytes: the disk is full or a file size limit is reached`,
+  );
 }
 
 function noop(): void {}

@@ -1,6 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import {
+  closeSync,
   mkdtempSync,
+  open,
+  openSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -64,6 +67,26 @@ function outage(a: ScriptedApi): { up(): void } {
   };
 }
 
+/**
+ * Takes every thread of libuv's pool (each blocks opening a FIFO no one writes to), so the
+ * spool's asynchronous writes and unlinks wait behind them as on a loaded machine, until
+ * `release()`. Not on Windows, which has no FIFOs.
+ */
+function holdThreadPool(dir: string): { release(): void } {
+  const fifo = join(dir, '..', 'pool.fifo');
+  expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+  const threads = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+  for (let k = 0; k < threads; k++) open(fifo, 'r', (err, fd) => err || closeSync(fd));
+  let held = true;
+  return {
+    release() {
+      if (!held) return;
+      held = false;
+      closeSync(openSync(fifo, 'w')); // opens for every waiting reader at once
+    },
+  };
+}
+
 /** Closes a client the way a crash would leave its spool: nothing acknowledged after this. */
 async function crashLike(c: AuditLedge): Promise<void> {
   await c.durable();
@@ -111,6 +134,42 @@ describe('spool', () => {
     const c = spooled(api.url, dir);
     expect(c.stats().spool?.replayed).toBe(0);
   });
+
+  test.skipIf(process.platform === 'win32').each(['never', 'interval', 'always'] as const)(
+    'shutdown() resolves with every acknowledgement on disk, even while the thread pool is busy (fsync: %s)',
+    async (fsync) => {
+      api = await startScriptedApi();
+      const dead = await startDownApi();
+      const dir = tempDir();
+      const a = spooled(dead.url, dir, {
+        retryBaseDelay: 1_000,
+        maxRetryDelay: 1_000,
+        spool: { dir, fsync, fsyncInterval: 10 },
+      });
+      for (let k = 0; k < 40; k++) a.enqueue(event(k));
+      await crashLike(a);
+
+      // b has read the 40 events back when the first one reaches the API; from then on its
+      // acknowledgement writes (and the deletion of a's segment) wait for the thread pool.
+      let pool: { release(): void } | undefined;
+      api.script(() => {
+        pool ??= holdThreadPool(dir);
+        return undefined;
+      });
+      const b = spooled(api.url, dir, { spool: { dir, fsync, fsyncInterval: 10 } });
+      try {
+        await b.flush();
+        expect(b.stats()).toMatchObject({ delivered: 40, queued: 0 });
+        await b.shutdown();
+        clients.length = 0;
+        expect(pool).toBeDefined();
+        const c = spooled(api.url, dir);
+        expect(c.stats().spool).toMatchObject({ replayed: 0, corrupt: 0 });
+      } finally {
+        pool?.release();
+      }
+    },
+  );
 
   test('events beyond the memory cap wait on disk instead of being dropped, and go out in order', async () => {
     api = await startScriptedApi();
