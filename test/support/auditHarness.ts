@@ -41,13 +41,8 @@ export async function startAuditHarness(): Promise<AuditHarness> {
       // response; one turn of the event loop lets it enqueue before the flush.
       await new Promise((resolve) => setImmediate(resolve));
       await client.flush();
-      // In the order they were enqueued: each event's Idempotency-Key is a UUIDv7, increasing
-      // within the process. Arrival order is not it: up to `concurrency` requests race, and a
-      // delivery worker (the default) batches.
-      const keyOf = new Map<unknown, string>();
-      for (const r of api.received.splice(0)) keyOf.set(r.body, String(r.headers['idempotency-key']));
-      const events = api.stored.splice(0) as unknown as SentEvent[];
-      return events.sort((a, b) => ((keyOf.get(a) ?? '') < (keyOf.get(b) ?? '') ? -1 : 1));
+      // In enqueue order, not arrival order (concurrent requests race; the delivery worker batches).
+      return api.inEnqueueOrder(api.stored.splice(0)) as unknown as SentEvent[];
     },
     async close() {
       await client.shutdown({ timeout: 1000 });

@@ -37,6 +37,12 @@ export interface ScriptedApi {
   script(fn: Script): void;
   /** Resolves when `predicate` holds, checked after every request. */
   waitFor(predicate: (api: ScriptedApi) => boolean): Promise<void>;
+  /**
+   * `events` (bodies from `stored`) in the order the client enqueued them: by the Idempotency-Key
+   * each was stored under, a UUIDv7 that increases within a process. Arrival order is not it: up
+   * to `concurrency` requests race on as many connections.
+   */
+  inEnqueueOrder(events: readonly Record<string, unknown>[]): Record<string, unknown>[];
   close(): Promise<void>;
 }
 
@@ -55,6 +61,7 @@ export async function startScriptedApi(initial?: Script): Promise<ScriptedApi> {
   const waiters: { predicate: (api: ScriptedApi) => boolean; resolve: () => void }[] = [];
   const received: Received[] = [];
   const stored: Record<string, unknown>[] = [];
+  const storedKeys = new WeakMap<object, string>();
 
   const defaultReply = (req: Received): Reply => {
     if (req.method !== 'POST' || req.path !== '/v1/events')
@@ -85,6 +92,7 @@ export async function startScriptedApi(initial?: Script): Promise<ScriptedApi> {
         api_key_id: 'key_1',
       };
       byKey.set(key, event);
+      storedKeys.set(b as object, key);
       stored.push(b as Record<string, unknown>);
     }
     return { status: 201, body: { success: true, event } };
@@ -158,6 +166,10 @@ export async function startScriptedApi(initial?: Script): Promise<ScriptedApi> {
     waitFor(predicate) {
       if (predicate(api)) return Promise.resolve();
       return new Promise((resolve) => waiters.push({ predicate, resolve }));
+    },
+    inEnqueueOrder(events) {
+      const key = (e: object) => storedKeys.get(e) ?? '';
+      return [...events].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
     },
     async close() {
       server.closeAllConnections();

@@ -101,11 +101,12 @@ describe('async mappers are awaited', () => {
     state.log({ action: 'invoice.emailed', resource: { type: 'invoice', id: '7' } });
     r.finish(state, facts({ method: 'POST', route: '/invoices/:id/send' }));
     await client.flush();
-    expect(api.stored.map((e) => [e.action, (e.actor as { id: string }).id])).toEqual([
+    const stored = api.inEnqueueOrder(api.stored);
+    expect(stored.map((e) => [e.action, (e.actor as { id: string }).id])).toEqual([
       ['invoice.sent', 'u_7'],
       ['invoice.emailed', 'u_7'],
     ]);
-    expect(api.stored[0]!.metadata).toMatchObject({ via: 'route' });
+    expect(stored[0]!.metadata).toMatchObject({ via: 'route' });
     expect(errors).toEqual([]);
   });
 

@@ -55,7 +55,7 @@ function recorder(options: Omit<AuditOptions<FakeReq>, 'client'> = {}) {
 
 async function sent() {
   await client.flush();
-  return api.stored;
+  return api.inEnqueueOrder(api.stored);
 }
 
 describe('the request event', () => {
