@@ -111,14 +111,7 @@ export class DeliveryQueue implements Pipeline {
   #accepted = 0;
   #delivered = 0;
   #retries = 0;
-  readonly #dropped: Record<DropReason, number> = {
-    queue_full: 0,
-    invalid: 0,
-    retries_exhausted: 0,
-    expired: 0,
-    shutdown: 0,
-    spool_full: 0,
-  };
+  readonly #dropped = noDrops();
   #state: PipelineState = 'running';
   #draining = false;
   /** Paused and the interval is over: the next event goes out alone, as a probe. */
@@ -290,10 +283,7 @@ export class DeliveryQueue implements Pipeline {
     return {
       accepted: this.#accepted,
       delivered: this.#delivered,
-      dropped: {
-        ...d,
-        total: d.queue_full + d.invalid + d.retries_exhausted + d.expired + d.shutdown + d.spool_full,
-      },
+      dropped: withTotal(d),
       queued: this.#queue.length + (this.#spool?.backlog ?? 0),
       queuedBytes: this.#queuedBytes + (this.#spool?.backlogBytes ?? 0),
       inFlight: this.#inFlight.size,
@@ -548,6 +538,19 @@ export class DeliveryQueue implements Pipeline {
     }
     if (events.length > 0 && this.#state !== 'closed') this.#startDrain();
   }
+}
+
+/** Drop counters, one per reason, at zero. */
+export function noDrops(): Record<DropReason, number> {
+  return { queue_full: 0, invalid: 0, retries_exhausted: 0, expired: 0, shutdown: 0, spool_full: 0 };
+}
+
+/** `stats().dropped`: the counters and their sum. */
+export function withTotal(d: Record<DropReason, number>): DeliveryStats['dropped'] {
+  return {
+    ...d,
+    total: d.queue_full + d.invalid + d.retries_exhausted + d.expired + d.shutdown + d.spool_full,
+  };
 }
 
 /** Rebuilds the event from its serialized body, for onDrop and shutdown reports. */

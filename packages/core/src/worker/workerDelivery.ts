@@ -10,7 +10,7 @@
  * the void: its events go to an in-thread queue (counted in `stats().worker.fellBack`).
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import type { Deferred, Pipeline } from '../deliveryQueue.js';
+import { type Deferred, noDrops, type Pipeline, withTotal } from '../deliveryQueue.js';
 import { AuditLedgeError } from '../errors.js';
 import type { ErrorContext } from '../options.js';
 import type { DeliveryStats, DropReason, PipelineState, UndeliveredEvent } from '../types.js';
@@ -78,14 +78,7 @@ export class WorkerDelivery implements Pipeline {
   #batchScheduled = false;
   #accepted = 0;
   #delivered = 0;
-  readonly #dropped: Record<DropReason, number> = {
-    queue_full: 0,
-    invalid: 0,
-    retries_exhausted: 0,
-    expired: 0,
-    shutdown: 0,
-    spool_full: 0,
-  };
+  readonly #dropped = noDrops();
   #snapshot: Snapshot = { inFlight: 0, inFlightBytes: 0, retries: 0, state: 'running' };
   #flushId = 0;
   readonly #flushes = new Map<number, () => void>();
@@ -210,27 +203,14 @@ export class WorkerDelivery implements Pipeline {
     const d = this.#dropped;
     const s = this.#snapshot;
     const fb = this.#fallback?.stats();
-    const drop = (reason: DropReason) => d[reason] + (fb?.dropped[reason] ?? 0);
-    const dropped = {
-      queue_full: drop('queue_full'),
-      invalid: drop('invalid'),
-      retries_exhausted: drop('retries_exhausted'),
-      expired: drop('expired'),
-      shutdown: drop('shutdown'),
-      spool_full: drop('spool_full'),
-      total: 0,
-    };
-    dropped.total =
-      dropped.queue_full +
-      dropped.invalid +
-      dropped.retries_exhausted +
-      dropped.expired +
-      dropped.shutdown +
-      dropped.spool_full;
+    const dropped = noDrops();
+    for (const reason of Object.keys(dropped) as DropReason[]) {
+      dropped[reason] = d[reason] + (fb?.dropped[reason] ?? 0);
+    }
     return {
       accepted: this.#accepted,
       delivered: this.#delivered + (fb?.delivered ?? 0),
-      dropped,
+      dropped: withTotal(dropped),
       // What the worker holds is in #held too, and the worker's in-flight count comes with the
       // settlements it has reported: the two agree at every moment.
       queued: fb?.queued ?? this.#held.size - s.inFlight,
