@@ -91,7 +91,7 @@ export interface ClientOptions {
    * shared by its clients) owns the queue, the HTTP pool, retries and backoff; the app's thread
    * only validates, serializes and hands events over. `'thread'`: the app's thread sends every
    * event itself. Measured here (bench/RESULTS.md section 10), the worker leaves the app's
-   * thread about a sixth of the CPU per delivered event and the app about a third more
+   * thread a fifth to a sixth of the CPU per delivered event and the app about a third more
    * requests per second at saturation, even on 2 cores. `stats()`, `onError`, `onDrop`, `log()`,
    * `flush()` and `shutdown()` behave the same; at process `exit` the worker can still deliver,
    * the app's thread blocking for at most `exitFlushTimeout`. A custom `transport` or a `spool`
