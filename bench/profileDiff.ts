@@ -1,6 +1,7 @@
 // Where an adapter's cost per request goes: profiles one framework's app under the same load
 // twice, a reference variant (`bare` by default) and `ours`, with `node --cpu-prof` at 100 µs,
-// and prints each function's self time per request in both and the difference, largest first.
+// and prints each function's self time per request in both and the difference, largest first,
+// then the same summed by owner (core, the adapter, node internals, native, each dependency).
 // Sampled, so a function's figure moves by a few tenths of a µs run to run; the total and the
 // large rows are what to read. The profiles include the app's start-up and a 1 s warm-up.
 //
@@ -88,4 +89,29 @@ console.log(`| ours - ${reference} µs | ours µs | ${reference} µs | function 
 console.log('|---:|---:|---:|---|');
 for (const r of rows.slice(0, 30)) {
   console.log(`| ${fmt(r.diff, 2)} | ${fmt(r.ours, 2)} | ${fmt(r.ref, 2)} | \`${r.key}\` |`);
+}
+
+// The same difference summed by owner: which code the added µs are in.
+const owner = (key: string): string => {
+  const where = key.slice(key.indexOf(' ') + 1);
+  if (key.startsWith('(')) return key.slice(0, key.indexOf(')') + 1); // GC, program, ...
+  if (where.includes('packages/core/')) return 'ours: core';
+  const pkg = /packages\/([\w-]+)\//.exec(where);
+  if (pkg) return `ours: ${pkg[1]}`;
+  if (where.startsWith('node:')) return 'node internals';
+  const dep = /node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?((?:@[\w.-]+\/)?[\w.-]+)\//.exec(where);
+  if (dep) return dep[1]!;
+  return where.startsWith(':') ? 'native (syscalls, builtins)' : 'other';
+};
+const byOwner = new Map<string, { ours: number; ref: number }>();
+for (const r of rows) {
+  const o = byOwner.get(owner(r.key)) ?? { ours: 0, ref: 0 };
+  o.ours += r.ours;
+  o.ref += r.ref;
+  byOwner.set(owner(r.key), o);
+}
+console.log(`\n| ours - ${reference} µs | ours µs | ${reference} µs | owner |`);
+console.log('|---:|---:|---:|---|');
+for (const [name, o] of [...byOwner].sort((a, b) => b[1].ours - b[1].ref - (a[1].ours - a[1].ref))) {
+  console.log(`| ${fmt(o.ours - o.ref, 2)} | ${fmt(o.ours, 2)} | ${fmt(o.ref, 2)} | ${name} |`);
 }
