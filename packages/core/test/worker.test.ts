@@ -1,11 +1,13 @@
 // `delivery: 'worker'`: what only the worker mode does. Everything else it shares with in-thread
 // delivery is the whole core suite, run a second time with AUDITLEDGE_DELIVERY=worker (the
 // `core (worker)` vitest project).
+import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { type ScriptedApi, startScriptedApi } from '../../../test/support/scriptedApi.js';
 import {
@@ -18,6 +20,16 @@ import { EVENT, runScript } from './childScript.js';
 import { client, event, expectInvariant, KEY } from './helpers.js';
 
 const builtWorker = fileURLToPath(new URL('../dist/deliveryWorker.js', import.meta.url));
+const builtIndex = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+/** The banner the README gives for ESM bundles: undici, bundled in, calls `require`. */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+/** esbuild, as tsup (a dev dependency) has it. */
+const esbuild = () =>
+  createRequire(createRequire(import.meta.url).resolve('tsup'))('esbuild') as {
+    build(options: Record<string, unknown>): Promise<unknown>;
+  };
 
 let api: ScriptedApi | undefined;
 let audit: AuditLedge | undefined;
@@ -149,24 +161,50 @@ describe("delivery: 'worker'", () => {
     expect(api.stored).toHaveLength(4);
   });
 
-  test('bundled: the worker script bundled on its own by esbuild, as the README says, delivers', async () => {
+  test('bundled: an ESM app and the worker bundled by esbuild as the README says deliver with no node_modules', async () => {
     api = await startScriptedApi();
-    // esbuild, as tsup (a dev dependency) has it.
-    const esbuild = createRequire(createRequire(import.meta.url).resolve('tsup'))('esbuild') as {
-      build(options: Record<string, unknown>): Promise<unknown>;
-    };
-    const outfile = join(mkdtempSync(join(tmpdir(), 'auditledge-bundle-')), 'auditledge-worker.cjs');
-    await esbuild.build({
+    const dir = mkdtempSync(join(tmpdir(), 'auditledge-bundle-'));
+    const app = join(dir, 'app.src.mjs');
+    writeFileSync(
+      app,
+      `import { AuditLedge } from ${JSON.stringify(builtIndex)};
+       import path from 'node:path';
+       const audit = new AuditLedge('al_bundled', {
+         baseUrl: process.env.API_URL,
+         workerEntry: path.resolve('dist/auditledge-worker.cjs'),
+       });
+       await audit.log({ actor: { id: 'u_1' }, action: 'invoice.deleted', resource: { type: 'invoice', id: 'inv_1' } });
+       // A read goes from this thread, through the undici bundled into this file.
+       const read = await audit.usage().then(() => 'read', (e) => e.code);
+       console.log(audit.stats().delivered, audit.stats().worker.state, read);
+       await audit.shutdown();`,
+    );
+    const common = { bundle: true, platform: 'node', logLevel: 'silent' };
+    await esbuild().build({
+      ...common,
       entryPoints: [builtWorker],
-      bundle: true,
-      platform: 'node',
       format: 'cjs',
-      outfile,
-      logLevel: 'silent',
+      outfile: join(dir, 'dist/auditledge-worker.cjs'),
     });
-    audit = client(api.url, { delivery: 'worker', workerEntry: outfile });
-    await audit.log(event(1));
-    expect(audit.stats()).toMatchObject({ delivered: 1, worker: { state: 'running', fellBack: 0 } });
+    await esbuild().build({
+      ...common,
+      entryPoints: [app],
+      format: 'esm',
+      outfile: join(dir, 'dist/app.mjs'),
+      banner: { js: ESM_REQUIRE_BANNER },
+    });
+    // Not spawnSync: the scripted API answering it runs on this process's event loop.
+    const out = await promisify(execFile)(process.execPath, ['dist/app.mjs'], {
+      cwd: dir,
+      // The default delivery, whatever this project sets.
+      env: { ...process.env, API_URL: api.url, AUDITLEDGE_DELIVERY: '' },
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    expect(out.stderr).toBe('');
+    // The scripted API answers GET /v1/usage with a 404: an HTTP answer, so the request went out.
+    expect(out.stdout).toBe('1 running AL_ERR_NOT_FOUND\n');
+    expect(api.stored).toHaveLength(1);
   });
 
   test('workerEntry: the CJS build of the worker, named by path, works for an ESM app too', async () => {
