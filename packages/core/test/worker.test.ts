@@ -207,6 +207,39 @@ describe("delivery: 'worker'", () => {
     expect(api.stored).toHaveLength(1);
   });
 
+  // Linux: the thread count is read from /proc.
+  test.runIf(process.platform === 'linux')(
+    'clients dropped without shutdown() are collected, and the thread ends with the last of them',
+    async () => {
+      api = await startScriptedApi();
+      const out = await runScript(
+        'esm',
+        `const { readdirSync } = await import('node:fs');
+         const v8 = await import('node:v8');
+         const vm = await import('node:vm');
+         v8.setFlagsFromString('--expose-gc');
+         const gc = vm.runInNewContext('gc');
+         const threads = () => readdirSync('/proc/self/task').length;
+         const before = threads();
+         // A client per request, never shut down: the mistake this must survive.
+         const useAndDrop = async (i) => {
+           const audit = new AuditLedge('al_child', { baseUrl: ${JSON.stringify(api.url)}, delivery: 'worker' });
+           await audit.log({ actor: { id: 'u_1' }, action: 'invoice.deleted', resource: { type: 'invoice', id: 'inv_' + i } });
+         };
+         for (let i = 0; i < 50; i++) await useAndDrop(i);
+         const during = threads();
+         for (let k = 0; k < 20 && threads() > before; k++) {
+           gc();
+           await new Promise((r) => setTimeout(r, 50));
+         }
+         console.log(JSON.stringify({ added: during - before, left: threads() - before }));`,
+      );
+      expect(out.stderr).toBe('');
+      expect(JSON.parse(out.stdout)).toEqual({ added: 1, left: 0 });
+      expect(api.stored).toHaveLength(50);
+    },
+  );
+
   test('workerEntry: the CJS build of the worker, named by path, works for an ESM app too', async () => {
     api = await startScriptedApi();
     audit = client(api.url, {

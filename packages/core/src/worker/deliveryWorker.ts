@@ -103,7 +103,9 @@ function startSession({ port, signal, apiKey, options: o }: WorkerInit): void {
     },
   });
 
+  let stopped = false;
   const stop = async (flushFor: number): Promise<void> => {
+    stopped = true;
     if (flushFor > 0 && !queue.paused) await raceTimeout(queue.flush(), flushFor);
     const left = queue.stop(); // each leftover is a `dropped` op already
     ops.push([5]);
@@ -114,6 +116,15 @@ function startSession({ port, signal, apiKey, options: o }: WorkerInit): void {
     port.close();
     await (left.length > 0 ? transport.destroy?.() : transport.close?.())?.catch(() => {});
   };
+
+  // The app's thread closed the channel without a `stop`: its client was collected, holding no
+  // event. Close the session's queue and pool.
+  port.on('close', () => {
+    if (stopped) return;
+    stopped = true;
+    queue.stop();
+    void transport.close?.()?.catch(() => {});
+  });
 
   port.on('message', (message: ToWorker) => {
     switch (message.t) {

@@ -67,6 +67,7 @@ export class WorkerDelivery implements Pipeline {
   readonly #maxQueueSize: number;
   readonly #maxQueueBytes: number;
   readonly #thread: DeliveryThread;
+  readonly #self: WeakRef<WorkerDelivery>;
   readonly #port: MessagePort;
   readonly #signal = new Int32Array(new SharedArrayBuffer(4));
   /** Accepted events not yet settled, by seq (in seq order: a Map keeps insertion order). */
@@ -98,17 +99,26 @@ export class WorkerDelivery implements Pipeline {
     const { entry, ...queueOptions } = options;
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
-    port1.on('message', (message: FromWorker) => this.#receive(message));
+    // Held weakly by the channel and the thread: a client the app drops while it holds no event
+    // (while it does, the process-exit watch holds it) is collected, and `abandoned` below
+    // closes its session on the worker. A client per request must not pile up sessions.
+    const self = new WeakRef(this);
+    this.#self = self;
+    port1.on('message', (message: FromWorker) => {
+      const delivery = self.deref();
+      if (delivery !== undefined) delivery.#receive(message);
+    });
     // Neither the thread nor the channel keeps the process alive: queued fire-and-forget events
     // never do (DESIGN.md section 5); an awaited log(), flush() or shutdown() holds the process
     // through the client's KeepAlive, and the process's end flushes through stop() below.
     port1.unref();
-    this.#thread = joinThread(entry, this, {
+    this.#thread = joinThread(entry, self, {
       port: port2,
       signal: this.#signal,
       apiKey,
       options: queueOptions,
     });
+    abandoned.register(this, { thread: this.#thread, self, port: port1 }, self);
   }
 
   get state(): PipelineState {
@@ -195,7 +205,8 @@ export class WorkerDelivery implements Pipeline {
     this.#undelivered = undefined;
     this.#workerState = 'stopped';
     this.#port.close();
-    leaveThread(this.#thread, this);
+    abandoned.unregister(this.#self);
+    leaveThread(this.#thread, this.#self);
     return undelivered;
   }
 
@@ -350,13 +361,13 @@ export class WorkerDelivery implements Pipeline {
 interface DeliveryThread {
   readonly key: string;
   readonly worker: Worker;
-  readonly sessions: Set<WorkerDelivery>;
+  readonly sessions: Set<WeakRef<WorkerDelivery>>;
 }
 
 /** Every client of the process that delivers from a worker shares its thread (per script). */
 const threads = new Map<string, DeliveryThread>();
 
-function joinThread(entry: string | URL, session: WorkerDelivery, init: WorkerInit): DeliveryThread {
+function joinThread(entry: string | URL, session: WeakRef<WorkerDelivery>, init: WorkerInit): DeliveryThread {
   const key = entry instanceof URL ? entry.href : entry;
   let thread = threads.get(key);
   if (thread === undefined) {
@@ -369,7 +380,7 @@ function joinThread(entry: string | URL, session: WorkerDelivery, init: WorkerIn
       if (threads.get(key) === started) threads.delete(key);
       const sessions = [...started.sessions];
       started.sessions.clear();
-      for (const s of sessions) s.died(err);
+      for (const s of sessions) s.deref()?.died(err);
     };
     worker.on('error', died);
     worker.on('exit', (code) => died(new Error(`the delivery worker exited with code ${code}`)));
@@ -383,9 +394,22 @@ function joinThread(entry: string | URL, session: WorkerDelivery, init: WorkerIn
 }
 
 /** A stopped client leaves its thread; the last one out ends it. */
-function leaveThread(thread: DeliveryThread, session: WorkerDelivery): void {
+function leaveThread(thread: DeliveryThread, session: WeakRef<WorkerDelivery>): void {
   thread.sessions.delete(session);
   if (thread.sessions.size > 0) return;
   if (threads.get(thread.key) === thread) threads.delete(thread.key);
   void thread.worker.terminate();
 }
+
+/**
+ * A client collected without `shutdown()` (it held no event then): its channel is closed, which
+ * ends its session on the worker (queue and pool), and it leaves the thread.
+ */
+const abandoned = new FinalizationRegistry<{
+  thread: DeliveryThread;
+  self: WeakRef<WorkerDelivery>;
+  port: MessagePort;
+}>(({ thread, self, port }) => {
+  port.close();
+  leaveThread(thread, self);
+});
