@@ -14,8 +14,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AuditEventInput, AuditLedge, type ClientOptions, type Transport } from '@auditledge/core';
+import { AuditLedge, type ClientOptions, type Transport } from '@auditledge/core';
 import { type AppProcess, startApp } from './lib/appProcess.js';
+import { adapterEvent as event } from './lib/events.js';
 import { closedLoad } from './lib/load.js';
 import { alternate, goal, isMain, quick } from './lib/run.js';
 import { fmt, median, pct } from './lib/stats.js';
@@ -25,19 +26,6 @@ const SECONDS = quick ? 0.5 : 3;
 const BATCH = 20;
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 16);
 
-const event: AuditEventInput = {
-  actor: { id: 'user_1', name: 'Alice', email: 'alice@example.com' },
-  action: 'invoice.deleted',
-  resource: { type: 'invoice', id: 'inv_456' },
-  organization_id: 'org_1',
-  metadata: {
-    ip: '127.0.0.1',
-    method: 'DELETE',
-    route: '/invoices/:id',
-    path: '/invoices/inv_456',
-    status: 200,
-  },
-};
 const stored = JSON.stringify({ event: { id: 'x' } });
 const transport: Transport = { request: async () => ({ status: 201, headers: {}, body: stored }) };
 const turn = () => new Promise((resolve) => setImmediate(resolve));

@@ -1,4 +1,4 @@
-// The events the enqueue benchmarks time (bench/enqueue.ts, bench/enqueueVs.ts).
+// The events the enqueue benchmarks time (bench/enqueue.ts, bench/enqueueVs.ts, bench/spool.ts).
 import type { AuditEventInput } from '@auditledge/core';
 
 /** The smallest valid event, as bench/delivery.ts sends. */

@@ -12,6 +12,7 @@ import { type AuditHarness, startAuditHarness } from '../support/auditHarness.js
 import {
   adapterFrameworks,
   collectWarnings,
+  type Framework,
   middlewareFrameworks,
   type RunningApp,
   send,
@@ -113,37 +114,61 @@ describe.each(adapterFrameworks)('%s: a client hanging up does not hide the muta
   });
 });
 
+/**
+ * One request whose client hangs up while an async guard (middleware, Nest guard) runs, before
+ * the adapter has armed it; the handler then completes. Returns what reached the trail as
+ * [action, resource id, status, aborted].
+ */
+async function hangUpDuringGuard(
+  framework: Framework,
+  route: {
+    method: 'GET' | 'DELETE';
+    path: string;
+    status: number;
+    spec?: { action: string };
+    body?: unknown;
+  },
+  sentPath: string,
+) {
+  const started = signal();
+  const answered = signal();
+  app = await startApp(framework, {
+    options: { client: harness.client, onError: harness.onError },
+    routes: [
+      {
+        ...route,
+        async guard({ onClientClose }) {
+          started.resolve();
+          await onClientClose();
+        },
+        async work() {
+          setImmediate(() => answered.resolve());
+        },
+      },
+    ],
+  });
+  await sendAndHangUp(app.url, route.method, sentPath, started.promise);
+  await answered.promise;
+  const events = await harness.sent();
+  return events.map((e) => [e.action, e.resource.id, e.metadata?.status, e.metadata?.aborted]);
+}
+
 // A route whose audit() arms it only after an async middleware: the client can be gone by then.
 describe.each(['express', 'koa'] as const)('%s: a hang-up before audit() arms the route', (framework) => {
   test('a client gone during an async middleware: the handler that then completes is recorded, aborted: true', async () => {
-    const started = signal();
-    const answered = signal();
-    app = await startApp(framework, {
-      options: { client: harness.client, onError: harness.onError },
-      routes: [
-        {
-          // Not audited by default (GET): only its audit() spec arms it, after the middleware.
-          method: 'GET',
-          path: '/reports/:id/export',
-          status: 200,
-          body: { rows: 3 },
-          spec: { action: 'report.exported' },
-          async guard({ onClientClose }) {
-            started.resolve();
-            await onClientClose();
-          },
-          async work() {
-            setImmediate(() => answered.resolve());
-          },
-        },
-      ],
-    });
-    await sendAndHangUp(app.url, 'GET', '/reports/r1/export', started.promise);
-    await answered.promise;
-    const events = await harness.sent();
-    expect(events.map((e) => [e.action, e.resource.id, e.metadata?.status, e.metadata?.aborted])).toEqual([
-      ['report.exported', 'r1', 200, true],
-    ]);
+    const recorded = await hangUpDuringGuard(
+      framework,
+      // Not audited by default (GET): only its audit() spec arms it, after the middleware.
+      {
+        method: 'GET',
+        path: '/reports/:id/export',
+        status: 200,
+        body: { rows: 3 },
+        spec: { action: 'report.exported' },
+      },
+      '/reports/r1/export',
+    );
+    expect(recorded).toEqual([['report.exported', 'r1', 200, true]]);
     expect(harness.errors).toEqual([]);
   });
 });
@@ -155,31 +180,12 @@ describe.each(['nestjs-express', 'nestjs-fastify'] as const)(
   '%s: hang-ups around the Nest pipeline',
   (framework) => {
     test('a client gone while an async guard runs: the handler that then completes is recorded, aborted: true', async () => {
-      const started = signal();
-      const answered = signal();
-      app = await startApp(framework, {
-        options: { client: harness.client, onError: harness.onError },
-        routes: [
-          {
-            method: 'DELETE',
-            path: '/invoices/:id',
-            status: 204,
-            async guard({ onClientClose }) {
-              started.resolve();
-              await onClientClose();
-            },
-            async work() {
-              setImmediate(() => answered.resolve());
-            },
-          },
-        ],
-      });
-      await sendAndHangUp(app.url, 'DELETE', '/invoices/inv_1', started.promise);
-      await answered.promise;
-      const events = await harness.sent();
-      expect(events.map((e) => [e.action, e.resource.id, e.metadata?.status, e.metadata?.aborted])).toEqual([
-        ['invoice.deleted', 'inv_1', 204, true],
-      ]);
+      const recorded = await hangUpDuringGuard(
+        framework,
+        { method: 'DELETE', path: '/invoices/:id', status: 204 },
+        '/invoices/inv_1',
+      );
+      expect(recorded).toEqual([['invoice.deleted', 'inv_1', 204, true]]);
       expect(harness.errors).toEqual([]);
     });
 

@@ -7,7 +7,7 @@ import { pageThrough, pagingOptions } from './eventPages.js';
 import { eventSender } from './eventSender.js';
 import { streamResponse } from './exportStream.js';
 import { RequestHeaders } from './headers.js';
-import type { RequestLabel } from './httpError.js';
+import { displayBase, type RequestLabel } from './httpError.js';
 import { createHttpTransport } from './httpTransport.js';
 import { KeepAlive, watchExit } from './lifetime.js';
 import {
@@ -22,6 +22,7 @@ import { ProcessExit } from './processExit.js';
 import { buildQuery } from './query.js';
 import { abortable, closedForReads, readWithRetries } from './readRetry.js';
 import { parseJson, parseStored } from './responseBody.js';
+import { withSecret } from './scrub.js';
 import { drainAndStop } from './shutdown.js';
 import { Spool } from './spool/spool.js';
 import { checkTimeout, raceTimeout } from './timeouts.js';
@@ -46,6 +47,7 @@ import type {
 import { uuidv7 } from './uuid.js';
 import { type EventPayload, toPayload } from './validate.js';
 import { resolveWorkerEntry } from './worker/entry.js';
+import { workerOptions } from './worker/protocol.js';
 import { type DroppedEvent, WorkerDelivery } from './worker/workerDelivery.js';
 
 const noop = () => {};
@@ -166,27 +168,13 @@ export class AuditLedge {
       );
     this.#queue =
       workerEntry !== undefined
-        ? new WorkerDelivery(
-            {
-              entry: workerEntry,
-              baseUrl: o.baseUrl,
-              timeout: o.timeout,
-              flushAt: o.flushAt,
-              flushInterval: o.flushInterval,
-              concurrency: o.concurrency,
-              maxQueueSize: o.maxQueueSize,
-              maxQueueBytes: o.maxQueueBytes,
-              maxRetries: o.maxRetries,
-              maxEventAge: o.maxEventAge,
-              retryBaseDelay: o.retryBaseDelay,
-              maxRetryDelay: o.maxRetryDelay,
-              authRetryInterval: o.authRetryInterval,
-              quotaRetryInterval: o.quotaRetryInterval,
-              userAgent: o.userAgent,
-            },
-            this.#apiKey,
-            { observed, report, dropped, busy, inThread },
-          )
+        ? new WorkerDelivery({ entry: workerEntry, ...workerOptions(o) }, this.#apiKey, {
+            observed,
+            report,
+            dropped,
+            busy,
+            inThread,
+          })
         : inThread();
   }
 
@@ -497,9 +485,7 @@ export class AuditLedge {
   }
 
   #rememberKey(key: string): void {
-    if (this.#secrets.includes(key)) return;
-    // Longest first, so a key that extends an older one is scrubbed whole.
-    this.#secrets = [...this.#secrets, key].sort((a, b) => b.length - a.length);
+    this.#secrets = withSecret(this.#secrets, key);
   }
 
   /** `GET https://api.auditledge.com/v1/events?limit=5`, for error messages. */
@@ -536,9 +522,4 @@ export class AuditLedge {
       logger?.error?.({ err }, 'auditledge: onError threw');
     }
   }
-}
-
-function displayBase(baseUrl: string): string {
-  const url = new URL(baseUrl);
-  return url.origin + url.pathname.replace(/\/+$/, '');
 }

@@ -15,6 +15,12 @@ export interface RequestLabel {
   url: string;
 }
 
+/** A base URL as messages show it: origin and path prefix, no credentials, no trailing slash. */
+export function displayBase(baseUrl: string): string {
+  const url = new URL(baseUrl);
+  return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
 /**
  * Builds the error for a non-2xx answer, naming the request and using the API's `{ error }`
  * message when there is one. Every secret (API keys this client has used) is scrubbed from it.

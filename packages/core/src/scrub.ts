@@ -6,3 +6,12 @@ export function scrub(text: string, secrets: Iterable<string> | string | undefin
   }
   return text;
 }
+
+/**
+ * `secrets` with `key` added, longest first, so a key that extends an older one is scrubbed
+ * whole. The same list when it is there already.
+ */
+export function withSecret(secrets: readonly string[], key: string): string[] {
+  if (secrets.includes(key)) return secrets as string[];
+  return [...secrets, key].sort((a, b) => b.length - a.length);
+}

@@ -14,7 +14,9 @@ import { parentPort } from 'node:worker_threads';
 import { type Deferred, DeliveryQueue } from '../deliveryQueue.js';
 import { eventSender } from '../eventSender.js';
 import { RequestHeaders } from '../headers.js';
+import { displayBase } from '../httpError.js';
 import { createHttpTransport } from '../httpTransport.js';
+import { withSecret } from '../scrub.js';
 import { raceTimeout } from '../timeouts.js';
 import {
   type FromWorker,
@@ -38,12 +40,11 @@ function startSession({ port, signal, apiKey, options: o }: WorkerInit): void {
     connections: o.concurrency,
     connectTimeout: o.timeout,
   });
-  const base = new URL(o.baseUrl);
   const send = eventSender(
     transport,
     headers,
     o.timeout,
-    { method: 'POST', url: `${base.origin}${base.pathname.replace(/\/+$/, '')}/v1/events` },
+    { method: 'POST', url: `${displayBase(o.baseUrl)}/v1/events` },
     () => secrets,
   );
 
@@ -151,9 +152,7 @@ function startSession({ port, signal, apiKey, options: o }: WorkerInit): void {
       }
       case 'key':
         headers.setApiKey(message.key);
-        if (!secrets.includes(message.key)) {
-          secrets = [...secrets, message.key].sort((a, b) => b.length - a.length);
-        }
+        secrets = withSecret(secrets, message.key);
         queue.setApiKey(message.key);
         break;
       case 'stop':

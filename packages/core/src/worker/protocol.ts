@@ -6,25 +6,34 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { AuditLedgeError } from '../errors.js';
-import type { ErrorContext } from '../options.js';
+import type { ErrorContext, ResolvedOptions } from '../options.js';
 import type { DropReason, PipelineState } from '../types.js';
 
-/** The numeric options the worker's queue and HTTP pool need (functions cannot cross threads). */
-export interface WorkerQueueOptions {
-  baseUrl: string;
-  timeout: number;
-  flushAt: number;
-  flushInterval: number;
-  concurrency: number;
-  maxQueueSize: number;
-  maxQueueBytes: number;
-  maxRetries: number;
-  maxEventAge: number;
-  retryBaseDelay: number;
-  maxRetryDelay: number;
-  authRetryInterval: number;
-  quotaRetryInterval: number;
-  userAgent: string | undefined;
+/** The options the worker's queue and HTTP pool need: data only (functions cannot cross threads). */
+export const WORKER_OPTIONS = [
+  'baseUrl',
+  'timeout',
+  'flushAt',
+  'flushInterval',
+  'concurrency',
+  'maxQueueSize',
+  'maxQueueBytes',
+  'maxRetries',
+  'maxEventAge',
+  'retryBaseDelay',
+  'maxRetryDelay',
+  'authRetryInterval',
+  'quotaRetryInterval',
+  'userAgent',
+] as const satisfies readonly (keyof ResolvedOptions)[];
+
+export type WorkerQueueOptions = Pick<ResolvedOptions, (typeof WORKER_OPTIONS)[number]>;
+
+/** `WORKER_OPTIONS` of the client's options. */
+export function workerOptions(options: ResolvedOptions): WorkerQueueOptions {
+  const picked: Partial<Record<keyof WorkerQueueOptions, unknown>> = {};
+  for (const key of WORKER_OPTIONS) picked[key] = options[key];
+  return picked as WorkerQueueOptions;
 }
 
 /**
