@@ -22,7 +22,7 @@ import { ProcessExit } from './processExit.js';
 import { buildQuery } from './query.js';
 import { abortable, closedForReads, readWithRetries } from './readRetry.js';
 import { parseJson, parseStored } from './responseBody.js';
-import { withSecret } from './scrub.js';
+import { scrub, withSecret } from './scrub.js';
 import { drainAndStop } from './shutdown.js';
 import { Spool } from './spool/spool.js';
 import { checkTimeout, raceTimeout } from './timeouts.js';
@@ -61,6 +61,8 @@ const kCountUnrecorded = Symbol.for('auditledge.countUnrecorded');
 const kTrackBuild = Symbol.for('auditledge.trackBuild');
 /** How adapters learn the size an event may have, to cut metadata down to it. */
 const kMaxEventBytes = Symbol.for('auditledge.maxEventBytes');
+/** How adapters keep this client's keys out of messages they build (without ever reading them). */
+const kScrub = Symbol.for('auditledge.scrub');
 
 /** A handler the app gave us may return a promise: its rejection must not become unhandled. */
 function quiet(result: unknown): void {
@@ -410,6 +412,11 @@ export class AuditLedge {
   /** `maxEventBytes`, for adapters that cut oversized metadata rather than lose the event. */
   get [kMaxEventBytes](): number {
     return this.#options.maxEventBytes;
+  }
+
+  /** `text` with every key this client has used replaced, for messages adapters build from app errors. */
+  [kScrub](text: string): string {
+    return scrub(text, this.#secrets);
   }
 
   /** Holds `flush()` until an adapter's event built by async mappers is enqueued (or given up). */

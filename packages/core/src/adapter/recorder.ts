@@ -13,6 +13,7 @@ import type { AuditOptions } from './types.js';
 import {
   countUnrecorded,
   emitWarning,
+  scrubSecrets,
   trackBuild,
   UnrecordedError,
   unrecordedReason,
@@ -220,7 +221,10 @@ export class AuditRecorder<Req> {
         ? error
         : new UnrecordedError(
             reason,
-            `Audit event for ${facts.method} ${facts.route ?? '(no route)'} not recorded: ${messageOf(error)}`,
+            scrubSecrets(
+              this.options.client,
+              `Audit event for ${facts.method} ${facts.route ?? '(no route)'} not recorded: ${messageOf(error)}`,
+            ),
             { cause: error },
           );
     if (onError === undefined) {

@@ -5,6 +5,8 @@ import type { UnrecordedReason } from '../types.js';
 const kCountUnrecorded = Symbol.for('auditledge.countUnrecorded');
 /** How an adapter tells the client about an event still being built by async mappers. */
 const kTrackBuild = Symbol.for('auditledge.trackBuild');
+/** How an adapter keeps the client's API keys out of a message built from an app's error. */
+const kScrub = Symbol.for('auditledge.scrub');
 
 /** An event the adapter could not build, with the reason `stats().unrecorded` counts it under. */
 export class UnrecordedError extends AuditLedgeError {
@@ -39,6 +41,16 @@ export function unrecordedReason(error: unknown): UnrecordedReason {
 export function countUnrecorded(client: object, reason: UnrecordedReason): void {
   const count = (client as { [kCountUnrecorded]?: (reason: UnrecordedReason) => void })[kCountUnrecorded];
   if (typeof count === 'function') count.call(client, reason);
+}
+
+/**
+ * `text` without the client's API keys, when the client is an `AuditLedge`: a mapper's error
+ * may quote one (a config dump, a failed request's headers), and its message goes to onError,
+ * logs and warnings.
+ */
+export function scrubSecrets(client: object, text: string): string {
+  const scrubbed = (client as { [kScrub]?: (text: string) => string })[kScrub];
+  return typeof scrubbed === 'function' ? scrubbed.call(client, text) : text;
 }
 
 /**

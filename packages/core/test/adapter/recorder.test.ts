@@ -393,6 +393,21 @@ describe('failures never reach the request', () => {
     expect(JSON.stringify(context) + error.message).not.toContain('4242');
   });
 
+  test("a mapper's error that quotes the client's API key: the key never reaches onError", async () => {
+    const { r, errors } = recorder({
+      actor: async () => {
+        throw new Error('tenant config {"auditledgeKey":"al_test"} failed to load');
+      },
+    });
+    r.finish(new RequestAudit(), facts());
+    await client.flush();
+    expect(errors).toHaveLength(1);
+    const [{ error }] = errors as [(typeof errors)[0]];
+    expect(error.code).toBe('AL_ERR_MAPPER');
+    expect(error.message).toContain('tenant config {"auditledgeKey":"[REDACTED]"} failed to load');
+    expect(JSON.stringify(error.toJSON())).not.toContain('al_test');
+  });
+
   test('an invalid event (no id anywhere, a bad actor) goes to onError as AL_ERR_MAPPER', async () => {
     const { r, errors } = recorder();
     r.finish(new RequestAudit(), facts({ method: 'POST', route: '/invoices', params: {}, status: 201 }));
